@@ -1,0 +1,7 @@
+"""Importing this package registers every command and card action (one module per capability)."""
+
+from bot.commands import audit_trail, confirm, general  # noqa: F401  (registration by import)
+from bot.router import REGISTRY
+from cards import verbs
+
+REGISTRY.check_verbs(set(verbs.ALL))

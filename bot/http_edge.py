@@ -1,0 +1,95 @@
+"""The HTTP front of /api/messages: status codes a channel (or an attacker) should get, and the adapter.
+
+Fixes, in this one place, what botbuilder 4.17.1's aiohttp CloudAdapter gets wrong:
+- every invoke answer with a body (so every adaptiveCard/action) became HTTP 500, because the body was
+  already serialised to a dict and was serialised again;
+- a malformed bearer token gave 500 (PyJWT errors are not PermissionError), a missing Content-Type 500;
+- without an app id it would POST replies to any serviceUrl a request names (request forgery).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from types import SimpleNamespace
+from typing import Any
+
+import jwt
+from aiohttp import web
+from botbuilder.core import Bot, serializer_helper
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity
+from msrest.serialization import Model
+
+from bot.settings import Settings, is_loopback_url
+
+log = logging.getLogger(__name__)
+
+
+def bot_framework_configuration(settings: Settings) -> SimpleNamespace:
+    """Maps our settings to the attribute names botbuilder's configuration objects read."""
+    config: dict[str, Any] = {
+        "APP_ID": settings.app_id,
+        "APP_PASSWORD": settings.app_password.get_secret_value(),
+        "APP_TYPE": settings.app_type,
+        "APP_TENANTID": settings.app_tenant_id,
+    }
+    if settings.openid_metadata_url:
+        config["TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL"] = settings.openid_metadata_url
+        config["TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL"] = settings.openid_metadata_url
+    if settings.token_issuer:
+        config["TO_BOT_FROM_CHANNEL_TOKEN_ISSUER"] = settings.token_issuer
+    return SimpleNamespace(**config)
+
+
+def _json_error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+class EdgeAdapter(CloudAdapter):
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(ConfigurationBotFrameworkAuthentication(bot_framework_configuration(settings)))
+        self._settings = settings
+
+    async def process(self, request: web.Request, bot: Bot, ws_response: web.WebSocketResponse | None = None
+                      ) -> web.Response:
+        if request.method != "POST":
+            return _json_error(405, "POST an activity")
+        if request.content_type != "application/json":
+            return _json_error(415, "Content-Type must be application/json")
+        try:
+            body = await request.json()
+        except web.HTTPRequestEntityTooLarge:
+            raise
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return _json_error(400, "the body is not JSON")
+        if not isinstance(body, dict):
+            return _json_error(400, "the body must be a JSON object")
+        try:
+            activity: Activity = Activity().deserialize(body)
+        except (ValueError, TypeError, AttributeError):
+            return _json_error(400, "the body is not an activity")
+        if not activity.type or not activity.conversation or not activity.service_url:
+            return _json_error(400, "an activity needs type, conversation and serviceUrl")
+
+        if not self._settings.auth_enabled and not is_loopback_url(activity.service_url):
+            log.warning("refused: unauthenticated mode only answers loopback service URLs",
+                        extra={"activity_type": activity.type})
+            return _json_error(403, "without MicrosoftAppId only loopback serviceUrls are answered")
+
+        auth_header = request.headers.get("Authorization", "")
+        try:
+            authenticated = await self.bot_framework_authentication.authenticate_request(activity, auth_header)
+        except (PermissionError, jwt.PyJWTError, ValueError, KeyError) as exc:
+            log.warning("refused: inbound token not valid", extra={"reason": type(exc).__name__})
+            return _json_error(401, "unauthorized")
+
+        invoke_response = await self.process_activity(authenticated, activity, bot.on_turn)
+        if invoke_response is None:
+            return web.Response(status=201)
+        payload = invoke_response.body
+        if isinstance(payload, Model):
+            payload = serializer_helper(payload)
+        if payload is None:
+            return web.Response(status=invoke_response.status)
+        return web.json_response(payload, status=invoke_response.status)

@@ -1,0 +1,102 @@
+"""Structured (JSON-lines) logging with a correlation id per turn and secrets scrubbed from every record."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import re
+import sys
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+_correlation_id: contextvars.ContextVar[str] = contextvars.ContextVar("correlation_id", default="")
+
+# Credentials that can appear inside text even when no configured secret is known:
+# userinfo in URLs (https://user:token@host), Authorization header values, and key=value secrets.
+_PATTERNS = [
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s:@]*:[^/\s@]*@"), r"\1***@"),
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 ***"),
+    (
+        re.compile(r"(?i)\b(password|secret|pat|token|client_secret|sig|key)([\"']?\s*[=:]\s*[\"']?)[^\s\"'&,;}]{4,}"),
+        r"\1\2***",
+    ),
+]
+
+
+def new_correlation_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def set_correlation_id(value: str) -> contextvars.Token[str]:
+    return _correlation_id.set(value)
+
+
+def reset_correlation_id(token: contextvars.Token[str]) -> None:
+    _correlation_id.reset(token)
+
+
+def current_correlation_id() -> str:
+    return _correlation_id.get()
+
+
+class Redactor:
+    """Removes configured secret values and credential-shaped text from strings."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+
+    def add(self, secret: str) -> None:
+        if secret and len(secret) >= 4 and secret not in self._secrets:
+            self._secrets = sorted([*self._secrets, secret], key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        for pattern, replacement in _PATTERNS:
+            text = pattern.sub(replacement, text)
+        return text
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, correlation id, extra fields."""
+
+    _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
+        self._redact = redactor
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        cid = getattr(record, "correlation_id", "") or _correlation_id.get()
+        if cid:
+            entry["correlation_id"] = cid
+        for key, value in vars(record).items():
+            if key not in self._STANDARD and key != "correlation_id" and not key.startswith("_"):
+                entry[key] = value if isinstance(value, (int, float, bool, type(None))) else str(value)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return self._redact(json.dumps(entry, ensure_ascii=False, default=str))
+
+
+def configure_logging(level: str = "INFO", secrets: Iterable[str] = (), stream=None) -> Redactor:
+    """Installs the JSON formatter on the root logger (replacing earlier handlers); returns the redactor."""
+    redactor = Redactor(secrets)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter(redactor))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    # Third-party loggers that print request headers or bodies at DEBUG stay at WARNING.
+    for noisy in ("msrest", "urllib3", "azure", "botframework", "aiohttp.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return redactor

@@ -1,0 +1,52 @@
+"""Builds the running bot from settings: store, policy, services, the botbuilder adapter and handler."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from botbuilder.core import ConversationState
+
+import bot.commands  # noqa: F401  (registers every command and card action)
+from bot.audit import AuditLog
+from bot.http_edge import EdgeAdapter
+from bot.policy import ConfiguredAdmins, Policy
+from bot.router import REGISTRY
+from bot.services.container import Services
+from bot.settings import Settings
+from bot.store import Store, open_store
+from bot.store.bot_state import StoreBackedStorage
+from bot.teams_edge import CollegeBot
+from dialogs import build_dialogs
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    services: Services
+    bot: CollegeBot
+    adapter: EdgeAdapter
+
+    async def close(self) -> None:
+        await self.services.store.close()
+
+
+def build_services(settings: Settings, store: Store) -> Services:
+    services = Services(
+        settings=settings,
+        store=store,
+        policy=Policy([ConfiguredAdmins(settings.bot_admins)]),
+        audit=AuditLog(store),
+        registry=REGISTRY,
+    )
+    services.readiness["store"] = store.ping
+    return services
+
+
+async def build_runtime(settings: Settings) -> Runtime:
+    store = await open_store(settings.store_url)
+    services = build_services(settings, store)
+    conversation_state = ConversationState(StoreBackedStorage(store))
+    handler = CollegeBot(services, conversation_state, build_dialogs(services))
+    return Runtime(services=services, bot=handler, adapter=EdgeAdapter(settings))

@@ -1,0 +1,33 @@
+"""Everything a handler may use, built once at start-up and handed to each turn."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bot.audit import AuditLog
+from bot.policy import Policy
+from bot.router import Registry
+from bot.settings import Settings
+from bot.store import Store
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+ReadinessCheck = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    policy: Policy
+    audit: AuditLog
+    registry: Registry
+    bot_name: str = "College Bot"
+    clock: Callable[[], datetime] = utc_now
+    # name -> check that raises when the dependency cannot serve (for /readyz)
+    readiness: dict[str, ReadinessCheck] = field(default_factory=dict)

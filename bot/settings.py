@@ -1,0 +1,178 @@
+"""One typed settings object, read once from the environment (and an optional `.env`), validated at start.
+
+Names follow Azure Bot Service (`MicrosoftAppId`, ...) so an App Service configured by the portal works
+unchanged. Every problem is reported with the setting to change, never with a traceback.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import cached_property
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+VERSION = "0.1.0"
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """True for 127.0.0.0/8, ::1 and localhost."""
+    if not host:
+        return False
+    host = host.strip("[]").lower()
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def is_loopback_url(url: str | None) -> bool:
+    try:
+        return is_loopback_host(urlsplit(url or "").hostname)
+    except ValueError:
+        return False
+
+
+def _split_csv(value: object) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return list(value)  # type: ignore[arg-type]
+
+
+CsvList = Annotated[list[str], NoDecode]
+
+
+class SettingsError(Exception):
+    """The configuration cannot start the bot; the message says what to set."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    # Azure Bot Service identity (inbound token validation, outbound connector calls)
+    app_id: str = Field("", validation_alias=AliasChoices("MicrosoftAppId", "MICROSOFT_APP_ID"))
+    app_password: SecretStr = Field(
+        SecretStr(""), validation_alias=AliasChoices("MicrosoftAppPassword", "MICROSOFT_APP_PASSWORD")
+    )
+    app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = Field(
+        "MultiTenant", validation_alias=AliasChoices("MicrosoftAppType", "MICROSOFT_APP_TYPE")
+    )
+    app_tenant_id: str = Field("", validation_alias=AliasChoices("MicrosoftAppTenantId", "MICROSOFT_APP_TENANT_ID"))
+    dangerously_allow_unauthenticated_requests: bool = Field(
+        False, validation_alias="DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS"
+    )
+    # Where the channel's OpenID metadata and token issuer live (defaults: Bot Framework public cloud).
+    openid_metadata_url: str = Field("", validation_alias="BOT_OPENID_METADATA_URL")
+    token_issuer: str = Field("", validation_alias="BOT_TOKEN_ISSUER")
+
+    host: str = Field("127.0.0.1", validation_alias="HOST")
+    port: int = Field(3978, validation_alias="PORT", ge=0, le=65535)
+    store_url: str = Field("sqlite:///./data/college-bot.db", validation_alias="STORE_URL")
+    allowed_tenant_ids: CsvList = Field(default_factory=list, validation_alias="ALLOWED_TENANT_IDS")
+    bot_admins: CsvList = Field(default_factory=list, validation_alias="BOT_ADMINS")
+    log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
+    max_body_bytes: int = Field(256 * 1024, validation_alias="MAX_BODY_BYTES", ge=1024)
+
+    # Azure DevOps
+    devops_org_url: str = Field("", validation_alias="AZURE_DEVOPS_ORG_URL")
+    devops_pat: SecretStr = Field(SecretStr(""), validation_alias="AZURE_DEVOPS_PAT")
+    devops_project: str = Field("College", validation_alias="AZURE_DEVOPS_PROJECT")
+    devops_team: str = Field("College Team", validation_alias="AZURE_DEVOPS_TEAM")
+    admin_group: str = Field("", validation_alias="ADMIN_GROUP")
+    # azure-identity's standard variables, read here only to validate a partial configuration
+    azure_tenant_id: str = Field("", validation_alias="AZURE_TENANT_ID")
+    azure_client_id: str = Field("", validation_alias="AZURE_CLIENT_ID")
+    azure_client_secret: SecretStr = Field(SecretStr(""), validation_alias="AZURE_CLIENT_SECRET")
+
+    @field_validator("allowed_tenant_ids", "bot_admins", mode="before")
+    @classmethod
+    def _csv(cls, value: object) -> list[str]:
+        return _split_csv(value)
+
+    @field_validator("devops_org_url")
+    @classmethod
+    def _org_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError("AZURE_DEVOPS_ORG_URL must look like https://dev.azure.com/<organization>")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        problems: list[str] = []
+        if self.app_id:
+            if self.dangerously_allow_unauthenticated_requests:
+                problems.append(
+                    "MicrosoftAppId is set, so remove DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS "
+                    "(it is only for local runs without an app id)"
+                )
+            if self.app_type != "UserAssignedMSI" and not self.app_password.get_secret_value():
+                problems.append("MicrosoftAppPassword is missing (needed with MicrosoftAppId)")
+            if self.app_type in ("SingleTenant", "UserAssignedMSI") and not self.app_tenant_id:
+                problems.append(f"MicrosoftAppTenantId is missing (needed with MicrosoftAppType={self.app_type})")
+        else:
+            if self.app_password.get_secret_value() or self.app_tenant_id:
+                problems.append("MicrosoftAppId is missing (MicrosoftAppPassword/MicrosoftAppTenantId are set)")
+            elif not self.dangerously_allow_unauthenticated_requests:
+                problems.append(
+                    "MicrosoftAppId is not set. Set MicrosoftAppId and MicrosoftAppPassword from your Azure Bot "
+                    "resource, or, for a local run only, DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS=true"
+                )
+            elif not is_loopback_host(self.host):
+                problems.append(
+                    f"HOST={self.host} is not a loopback address: without MicrosoftAppId the bot only listens "
+                    "on 127.0.0.1"
+                )
+        if self.devops_pat.get_secret_value() and not self.devops_org_url:
+            problems.append("AZURE_DEVOPS_ORG_URL is missing (AZURE_DEVOPS_PAT is set)")
+        if self.azure_client_secret.get_secret_value() and not self.azure_client_id:
+            problems.append("AZURE_CLIENT_ID is missing (AZURE_CLIENT_SECRET is set)")
+        if self.azure_client_secret.get_secret_value() and not self.azure_tenant_id:
+            problems.append("AZURE_TENANT_ID is missing (AZURE_CLIENT_SECRET is set)")
+        if self.devops_org_url and not (self.devops_project and self.devops_team):
+            problems.append("AZURE_DEVOPS_PROJECT and AZURE_DEVOPS_TEAM must not be empty")
+        if not self.store_url.startswith("sqlite:///"):
+            problems.append("STORE_URL must look like sqlite:///<path>")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def auth_enabled(self) -> bool:
+        return bool(self.app_id)
+
+    @property
+    def devops_configured(self) -> bool:
+        return bool(self.devops_org_url)
+
+    @cached_property
+    def backend(self) -> str:
+        """What the bot talks to: "sandbox" (a loopback Azure DevOps), "azure", or "none"."""
+        if not self.devops_org_url:
+            return "none"
+        return "sandbox" if is_loopback_url(self.devops_org_url) else "azure"
+
+    def secrets(self) -> list[str]:
+        """Every secret value configured, so logging can scrub them."""
+        values = [self.app_password, self.devops_pat, self.azure_client_secret]
+        return [v.get_secret_value() for v in values if v.get_secret_value()]
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Reads and validates the settings; raises SettingsError naming what to set."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        messages = []
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error.get("loc", ()) if part)
+            text = error.get("msg", "").removeprefix("Value error, ")
+            messages.append(f"{where}: {text}" if where else text)
+        raise SettingsError("Invalid configuration: " + "; ".join(messages)) from None

@@ -1,0 +1,303 @@
+"""The edge between Bot Framework and the bot: activities in, Turns to the dispatcher, replies out.
+
+botbuilder is imported only here, in bot/http_edge.py (the HTTP front), in dialogs/ and in the
+state-storage adapter (a test enforces it), so the rest of the code never sees an SDK type.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from botbuilder.core import (
+    ActivityHandler,
+    CardFactory,
+    ConversationState,
+    InvokeResponse,
+    MessageFactory,
+    TurnContext,
+)
+from botbuilder.core.teams import TeamsInfo
+from botbuilder.dialogs import Dialog, DialogSet, DialogTurnStatus
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
+from msrest.exceptions import HttpOperationError
+
+from bot import dispatch
+from bot.logging_setup import new_correlation_id, reset_correlation_id, set_correlation_id
+from bot.parsing import normalise
+from bot.services.container import Services
+from bot.turn import Actor, CardAction, MemberDetails, Mention, Reply, Turn, Where
+from cards.errors import apology_card
+from cards.welcome import welcome_card
+
+log = logging.getLogger(__name__)
+
+ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+CANCEL_WORDS = {"cancel", "stop", "quit"}
+DIALOG_STATE = "DialogState"
+
+
+def _reply_activity(reply: Reply) -> Activity:
+    if reply.card is not None:
+        activity = MessageFactory.attachment(CardFactory.adaptive_card(reply.card))
+        if reply.text:
+            activity.text = reply.text
+        return activity
+    return MessageFactory.text(reply.text or "")
+
+
+def invoke_card_response(reply: Reply) -> InvokeResponse:
+    """The answer Teams expects to an adaptiveCard/action invoke: the card that replaces the clicked one."""
+    if reply.card is not None:
+        body: dict[str, Any] = {"statusCode": 200, "type": ADAPTIVE_CARD, "value": reply.card}
+    else:
+        body = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": reply.text or ""}
+    return InvokeResponse(status=200, body=body)
+
+
+class _TurnConversation:
+    """The Conversation port over a TurnContext; lives only as long as the turn."""
+
+    def __init__(self, ctx: TurnContext, dialogs: DialogSet | None) -> None:
+        self._ctx = ctx
+        self._dialogs = dialogs
+
+    async def send(self, reply: Reply) -> str:
+        response = await self._ctx.send_activity(_reply_activity(reply))
+        return response.id if response else ""
+
+    async def update(self, activity_id: str, reply: Reply) -> None:
+        activity = _reply_activity(reply)
+        activity.id = activity_id
+        activity.type = ActivityTypes.message
+        await self._ctx.update_activity(activity)
+
+    async def member_details(self, channel_user_id: str) -> MemberDetails | None:
+        if self._ctx.activity.channel_id != "msteams":
+            return None
+        try:
+            member = await TeamsInfo.get_member(self._ctx, channel_user_id)
+        except HttpOperationError as exc:
+            log.warning("member lookup failed", extra={"status": getattr(exc.response, "status_code", None)})
+            return None
+        return MemberDetails(
+            name=member.name or "",
+            email=getattr(member, "email", "") or "",
+            user_principal_name=getattr(member, "user_principal_name", "") or "",
+        )
+
+    async def cancel_dialogs(self) -> bool:
+        if self._dialogs is None:
+            return False
+        dc = await self._dialogs.create_context(self._ctx)
+        if dc.active_dialog is None:
+            return False
+        await dc.cancel_all_dialogs()
+        return True
+
+
+def _tenant_of(activity: Activity) -> str:
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = channel_data.get("tenant") or {}
+    return (tenant.get("id") if isinstance(tenant, dict) else "") or (activity.conversation.tenant_id or "")
+
+
+def _team_of(activity: Activity) -> str:
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    team = channel_data.get("team") or {}
+    return team.get("id", "") if isinstance(team, dict) else ""
+
+
+def _mention_entities(activity: Activity) -> list[dict[str, Any]]:
+    entities = []
+    for entity in activity.entities or []:
+        data = entity.serialize() if hasattr(entity, "serialize") else dict(entity)
+        props = {**data, **(getattr(entity, "additional_properties", None) or {})}
+        if props.get("type") == "mention" and isinstance(props.get("mentioned"), dict):
+            entities.append(props)
+    return entities
+
+
+class CollegeBot(ActivityHandler):
+    """Dispatches each activity kind; policy (tenants, de-duplication, errors) applies to all of them."""
+
+    def __init__(self, services: Services, conversation_state: ConversationState, dialogs: list[Dialog]) -> None:
+        self._services = services
+        self._conversation_state = conversation_state
+        self._dialog_state = conversation_state.create_property(DIALOG_STATE)
+        self._dialogs = DialogSet(self._dialog_state)
+        for dialog in dialogs:
+            self._dialogs.add(dialog)
+        self._known_service_urls: dict[str, str] = {}
+
+    # the turn ------------------------------------------------------------------------------------------
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        correlation_id = new_correlation_id()
+        token = set_correlation_id(correlation_id)
+        activity = turn_context.activity
+        try:
+            if await self._admit(turn_context):
+                await super().on_turn(turn_context)
+                await self._conversation_state.save_changes(turn_context)
+        except Exception:  # the one place unexpected errors end: logged with the id, the user gets only the id
+            log.exception("unexpected error in turn", extra={"activity_type": activity.type})
+            await self._apologise(turn_context, correlation_id)
+        finally:
+            reset_correlation_id(token)
+
+    async def _admit(self, ctx: TurnContext) -> bool:
+        """Applies the policies every activity passes: own echoes, tenant allow-list, retries."""
+        activity = ctx.activity
+        if activity.from_property and activity.recipient and activity.from_property.id == activity.recipient.id:
+            return False
+        allowed = self._services.settings.allowed_tenant_ids
+        tenant = _tenant_of(activity)
+        if allowed and tenant not in allowed:
+            log.warning("activity from a tenant not allowed", extra={"tenant": tenant})
+            await self._services.audit.record(
+                self._actor(activity), "auth.tenant_rejected", outcome="refused",
+                conversation_id=activity.conversation.id if activity.conversation else "",
+                detail=f"tenant {tenant or '(none)'}",
+            )
+            return False
+        if activity.id and activity.type in (ActivityTypes.message, ActivityTypes.invoke,
+                                             ActivityTypes.conversation_update, ActivityTypes.installation_update):
+            key = f"{activity.channel_id}|{activity.conversation.id}|{activity.id}"
+            if not await self._services.store.first_sighting(key, self._services.clock()):
+                log.info("retried activity ignored", extra={"activity_id": activity.id})
+                if activity.type == ActivityTypes.invoke:
+                    await self._send_invoke_response(ctx, Reply(text="This action was already handled."))
+                return False
+        return True
+
+    async def _apologise(self, ctx: TurnContext, correlation_id: str) -> None:
+        reply = Reply(card=apology_card(correlation_id))
+        try:
+            if ctx.activity.type == ActivityTypes.invoke:
+                await self._send_invoke_response(ctx, reply)
+            else:
+                await ctx.send_activity(_reply_activity(reply))
+        except (HttpOperationError, OSError):
+            log.exception("could not deliver the apology")
+
+    @staticmethod
+    async def _send_invoke_response(ctx: TurnContext, reply: Reply) -> None:
+        await ctx.send_activity(Activity(type=ActivityTypes.invoke_response, value=invoke_card_response(reply)))
+
+    # building the Turn -----------------------------------------------------------------------------------
+    @staticmethod
+    def _actor(activity: Activity) -> Actor:
+        sender = activity.from_property or ChannelAccount(id="", name="")
+        return Actor(
+            channel_user_id=sender.id or "",
+            name=sender.name or "",
+            aad_object_id=sender.aad_object_id or "",
+            tenant_id=_tenant_of(activity),
+        )
+
+    async def _turn(self, ctx: TurnContext, *, text: str = "", action: CardAction | None = None,
+                    mentions: tuple[Mention, ...] = ()) -> Turn:
+        activity = ctx.activity
+        actor = self._actor(activity)
+        return Turn(
+            actor=actor,
+            where=Where(
+                conversation_id=activity.conversation.id,
+                conversation_type=activity.conversation.conversation_type or "personal",
+                tenant_id=actor.tenant_id,
+                team_id=_team_of(activity),
+            ),
+            conversation=_TurnConversation(ctx, self._dialogs),
+            services=self._services,
+            correlation_id=ctx.activity.id or "",
+            text=text,
+            action=action,
+            mentions=mentions,
+            roles=await self._services.policy.roles_for(actor),
+        )
+
+    async def _remember(self, ctx: TurnContext) -> bool:
+        """Stores the conversation reference (for proactive messages); True when the conversation is new."""
+        activity = ctx.activity
+        conversation_id = activity.conversation.id
+        if self._known_service_urls.get(conversation_id) == activity.service_url:
+            return False
+        reference = TurnContext.get_conversation_reference(activity).serialize()
+        reference["tenantId"] = _tenant_of(activity)
+        is_new = await self._services.store.save_conversation_reference(conversation_id, reference)
+        self._known_service_urls[conversation_id] = activity.service_url
+        return is_new
+
+    # messages ------------------------------------------------------------------------------------------
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        await self._remember(turn_context)
+        if isinstance(activity.value, dict) and activity.value.get("verb"):  # Action.Submit
+            data = {k: v for k, v in activity.value.items() if k != "verb"}
+            turn = await self._turn(turn_context, action=CardAction(str(activity.value["verb"]), data,
+                                                                      activity.reply_to_id or ""))
+            reply = await dispatch.run_action(turn, self._services.registry)
+            await self._deliver(turn_context, reply)
+            return
+
+        conversation_type = activity.conversation.conversation_type or "personal"
+        mentions = _mention_entities(activity)
+        bot_id = activity.recipient.id if activity.recipient else ""
+        bot_mentioned = any(m["mentioned"].get("id") == bot_id for m in mentions)
+        if conversation_type != "personal" and not bot_mentioned:
+            return  # in channels and group chats the bot speaks only when @mentioned
+        bot_names = tuple(
+            {self._services.bot_name, activity.recipient.name or ""}
+            | {m["mentioned"].get("name", "") for m in mentions if m["mentioned"].get("id") == bot_id}
+        )
+        text, others = normalise(activity.text or "", bot_names)
+        people = tuple(
+            Mention(m["mentioned"].get("id", ""), m["mentioned"].get("name", ""),
+                    m["mentioned"].get("aadObjectId", "") or "")
+            for m in mentions if m["mentioned"].get("id") != bot_id and m["mentioned"].get("name") in others
+        )
+        turn = await self._turn(turn_context, text=text, mentions=people)
+
+        dc = await self._dialogs.create_context(turn_context)
+        first_word = text.split(maxsplit=1)[0].lower() if text else ""
+        if dc.active_dialog is not None and first_word not in CANCEL_WORDS:
+            result = await dc.continue_dialog()
+            if result.status != DialogTurnStatus.Empty:
+                return
+        reply = await dispatch.run_command(turn, self._services.registry)
+        await self._deliver(turn_context, reply)
+        if reply.start_dialog:
+            await dc.begin_dialog(reply.start_dialog, dict(reply.dialog_options or {}))
+
+    @staticmethod
+    async def _deliver(ctx: TurnContext, reply: Reply) -> None:
+        if reply.card is not None or reply.text:
+            await ctx.send_activity(_reply_activity(reply))
+
+    # card actions (Action.Execute) ---------------------------------------------------------------------------
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        activity = turn_context.activity
+        if activity.name != "adaptiveCard/action":
+            return await super().on_invoke_activity(turn_context)
+        value = activity.value if isinstance(activity.value, dict) else {}
+        action = value.get("action") if isinstance(value.get("action"), dict) else {}
+        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        turn = await self._turn(turn_context, action=CardAction(str(action.get("verb") or ""), data,
+                                                                activity.reply_to_id or ""))
+        reply = await dispatch.run_action(turn, self._services.registry)
+        return invoke_card_response(reply)
+
+    # installs and membership -------------------------------------------------------------------------------
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await self._welcome(turn_context)
+
+    async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if any(member.id == bot_id for member in members_added):
+            await self._welcome(turn_context)
+
+    async def _welcome(self, ctx: TurnContext) -> None:
+        """One welcome card per conversation, however many install events arrive."""
+        if await self._remember(ctx):
+            in_team = (ctx.activity.conversation.conversation_type or "personal") != "personal"
+            await ctx.send_activity(_reply_activity(Reply(card=welcome_card(self._services.bot_name, in_team))))

@@ -1,0 +1,8 @@
+"""Every verb a card button can emit. Handlers register these same constants (bot.router.card_action);
+a check at start-up and a test make sure none is left without a handler."""
+
+CONFIRM = "confirm.yes"
+CANCEL = "confirm.cancel"
+HELP_COMMAND = "help.command"
+
+ALL = frozenset({CONFIRM, CANCEL, HELP_COMMAND})
