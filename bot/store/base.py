@@ -13,13 +13,16 @@ from typing import Any, Protocol
 
 
 class ETagConflict(Exception):
-    """A write carried an eTag that is no longer the stored one (optimistic concurrency)."""
+    """A write carried an eTag that is no longer the stored one (optimistic concurrency).
+
+    Also raised by ``bot.store.bot_state.StoreBackedStorage.write`` for a stale botbuilder ``e_tag``.
+    """
 
 
 @dataclass(frozen=True)
 class StateItem:
-    value: dict[str, Any]
-    etag: str
+    value: dict[str, Any]  # JSON-compatible; a fresh copy on every read
+    etag: str  # opaque; changes on every write
 
 
 @dataclass(frozen=True)
@@ -53,10 +56,13 @@ class Store(Protocol):
     async def write_state(self, changes: dict[str, tuple[dict[str, Any], str | None]]) -> dict[str, str]:
         """Write each key. The tuple's second element is the expected eTag: None or "*" writes
         unconditionally; any other value must equal the stored eTag (or ETagConflict is raised and
-        nothing in the batch is written). Returns the new eTags."""
+        nothing in the batch is written; a key that does not exist has no eTag to match). Values must
+        be JSON-compatible. Returns the new eTags (opaque strings, new on every write)."""
         ...
 
-    async def delete_state(self, keys: list[str]) -> None: ...
+    async def delete_state(self, keys: list[str]) -> None:
+        """Removes the keys; missing keys are ignored."""
+        ...
 
     # conversation references for proactive messages
     async def save_conversation_reference(self, key: str, reference: dict[str, Any]) -> bool:
@@ -67,13 +73,18 @@ class Store(Protocol):
     async def list_conversation_references(self) -> dict[str, dict[str, Any]]: ...
 
     # audit trail (append-only)
-    async def append_audit(self, entry: AuditEntry) -> AuditEntry: ...
+    async def append_audit(self, entry: AuditEntry) -> AuditEntry:
+        """Appends the entry; returns it with ``seq`` (increasing) and ``at`` (UTC, now when None) set.
+        There is deliberately no way to change or remove an entry."""
+        ...
     async def latest_audit(self, limit: int) -> list[AuditEntry]:
         """Newest first."""
         ...
 
     # single-use, expiring confirmation tokens
-    async def put_confirmation(self, token: ConfirmationToken) -> None: ...
+    async def put_confirmation(self, token: ConfirmationToken) -> None:
+        """Stores a new token (``expires_at`` None: never expires). ValueError if the token exists."""
+        ...
     async def peek_confirmation(self, token: str, now: datetime) -> ConfirmationToken | None:
         """The token if it exists and has not expired, without using it up."""
         ...
@@ -87,8 +98,12 @@ class Store(Protocol):
         """True the first time this key is seen (within a retention window of 24 h), False after."""
         ...
 
+    # All datetimes are timezone-aware; stores return them in UTC and refuse naive ones (ValueError).
+
     async def ping(self) -> None:
         """Raises when the store cannot serve (for /readyz)."""
         ...
 
-    async def close(self) -> None: ...
+    async def close(self) -> None:
+        """Releases resources; idempotent. Calls after close raise."""
+        ...

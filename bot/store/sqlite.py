@@ -1,0 +1,412 @@
+"""``SqliteStore``: the embedded implementation of the Store port (stdlib ``sqlite3``).
+
+Threading model: one connection, used only from one dedicated worker thread. Every public
+method hands a small synchronous function to that thread and awaits it, so the event loop never
+blocks on disk I/O and all work through one store is serialised. Writes run in ``BEGIN IMMEDIATE``
+transactions, so they are also atomic against other processes sharing the same file (WAL mode,
+busy timeout).
+
+Timestamps are stored as fixed-width ISO 8601 UTC strings, which sort chronologically.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import functools
+import json
+import logging
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bot.store.base import AuditEntry, ConfirmationToken, ETagConflict, StateItem
+from bot.store.sqlite_schema import migrate
+
+logger = logging.getLogger(__name__)
+
+SEEN_RETENTION = timedelta(hours=24)
+"""How long ``first_sighting`` remembers an activity key."""
+
+CONFIRMATION_RETENTION = timedelta(hours=24)
+"""How long an expired confirmation row is kept (for diagnosis) before it is pruned."""
+
+BUSY_TIMEOUT_MS = 5000
+URL_SCHEME = "sqlite"
+
+_T = TypeVar("_T")
+
+
+class StoreClosed(RuntimeError):
+    """The store was closed; it cannot serve any more calls."""
+
+
+def path_from_url(url: str) -> str:
+    """Return the database path of a ``sqlite:///<path>`` URL.
+
+    ``sqlite:///./data/bot.db`` and ``sqlite:///data/bot.db`` are relative to the working
+    directory, ``sqlite:////abs/bot.db`` is absolute, ``sqlite:///:memory:`` is in memory.
+    """
+    prefix = f"{URL_SCHEME}://"
+    if not url.lower().startswith(prefix):
+        raise ValueError(f"not a {URL_SCHEME}:// URL")
+    rest = url[len(prefix) :]
+    if not rest.startswith("/"):
+        raise ValueError("sqlite URL must look like sqlite:///relative/path or sqlite:////absolute/path")
+    path = rest[1:]
+    if not path:
+        raise ValueError("sqlite URL has no database path")
+    return path
+
+
+def _utc_text(moment: datetime) -> str:
+    """Fixed-width UTC text for a timezone-aware datetime (naive ones are refused)."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("timestamps must be timezone-aware (UTC)")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _from_utc_text(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text).astimezone(UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _new_etag() -> str:
+    return uuid.uuid4().hex
+
+
+def _audit_entry(
+    seq: int,
+    at: str,
+    actor_id: str,
+    actor_name: str,
+    action: str,
+    target: str,
+    conversation_id: str,
+    outcome: str,
+    detail: str,
+    correlation_id: str,
+) -> AuditEntry:
+    """An ``AuditEntry`` from an audit row (columns in table order)."""
+    return AuditEntry(
+        seq=seq,
+        at=_from_utc_text(at),
+        actor_id=actor_id,
+        actor_name=actor_name,
+        action=action,
+        target=target,
+        conversation_id=conversation_id,
+        outcome=outcome,
+        detail=detail,
+        correlation_id=correlation_id,
+    )
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A write transaction taken up front (``BEGIN IMMEDIATE``): commit on success, else roll back."""
+    conn.execute("BEGIN IMMEDIATE")
+    committed = False
+    try:
+        yield conn
+        conn.execute("COMMIT")
+        committed = True
+    finally:
+        if not committed and conn.in_transaction:
+            conn.execute("ROLLBACK")
+
+
+class SqliteStore:
+    """The Store port on an embedded SQLite database (see ``bot.store.base.Store``)."""
+
+    def __init__(self, path: str | Path) -> None:
+        """Prepare a store on ``path`` (``":memory:"`` for a private in-memory database).
+
+        Nothing touches the disk here: the connection is opened and the schema created on the
+        worker thread by the first call (``open`` does that eagerly).
+        """
+        self._path = str(path)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
+        self._conn: sqlite3.Connection | None = None
+        self._closed = False
+
+    @classmethod
+    async def open(cls, url: str) -> SqliteStore:
+        """Open (creating parent folders, file and schema as needed) the store of a sqlite:/// URL."""
+        path = path_from_url(url)
+        store = cls(path)
+        if path != ":memory:":
+            await store._call(lambda: Path(path).parent.mkdir(parents=True, exist_ok=True))
+        await store.ping()
+        return store
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    # ---- plumbing -------------------------------------------------------------------------
+
+    async def _call(self, fn: Callable[[], _T]) -> _T:
+        if self._closed:
+            raise StoreClosed("store is closed")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+
+    async def _with_conn(self, fn: Callable[[sqlite3.Connection], _T]) -> _T:
+        return await self._call(lambda: fn(self._connection()))
+
+    def _connection(self) -> sqlite3.Connection:
+        """The store's connection, opened on first use (worker thread only)."""
+        if self._conn is None:
+            conn = sqlite3.connect(self._path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            conn.execute("PRAGMA synchronous = NORMAL")
+            try:
+                version = migrate(conn)
+            except (sqlite3.Error, RuntimeError):
+                conn.close()
+                raise
+            logger.info("sqlite store opened at %s (journal=%s, schema v%d)", self._path, mode, version)
+            self._conn = conn
+        return self._conn
+
+    # ---- botbuilder state -----------------------------------------------------------------
+
+    async def read_state(self, keys: list[str]) -> dict[str, StateItem]:
+        keys = list(keys)
+        if not keys:
+            return {}
+        return await self._with_conn(functools.partial(self._read_state, keys))
+
+    @staticmethod
+    def _read_state(keys: list[str], conn: sqlite3.Connection) -> dict[str, StateItem]:
+        rows = conn.execute(
+            "SELECT key, value, etag FROM state WHERE key IN (SELECT value FROM json_each(?))", (json.dumps(keys),)
+        )
+        return {key: StateItem(value=json.loads(value), etag=etag) for key, value, etag in rows}
+
+    async def write_state(self, changes: dict[str, tuple[dict[str, Any], str | None]]) -> dict[str, str]:
+        if not changes:
+            return {}
+        encoded = {key: (_dumps(value), expected) for key, (value, expected) in changes.items()}
+        return await self._with_conn(functools.partial(self._write_state, encoded))
+
+    @staticmethod
+    def _write_state(changes: dict[str, tuple[str, str | None]], conn: sqlite3.Connection) -> dict[str, str]:
+        new_etags: dict[str, str] = {}
+        with _transaction(conn):
+            for key, (value, expected) in changes.items():
+                if expected is not None and expected != "*":
+                    row = conn.execute("SELECT etag FROM state WHERE key = ?", (key,)).fetchone()
+                    if row is None or row[0] != expected:
+                        logger.debug("eTag conflict on state key %s", key)
+                        raise ETagConflict(f"state {key!r} was changed by someone else (stale eTag)")
+                etag = _new_etag()
+                conn.execute(
+                    "INSERT INTO state (key, value, etag) VALUES (?, ?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value, etag = excluded.etag",
+                    (key, value, etag),
+                )
+                new_etags[key] = etag
+        return new_etags
+
+    async def delete_state(self, keys: list[str]) -> None:
+        keys = list(keys)
+        if keys:
+            await self._with_conn(functools.partial(self._delete_state, keys))
+
+    @staticmethod
+    def _delete_state(keys: list[str], conn: sqlite3.Connection) -> None:
+        with _transaction(conn):
+            conn.executemany("DELETE FROM state WHERE key = ?", [(key,) for key in keys])
+
+    # ---- conversation references ----------------------------------------------------------
+
+    async def save_conversation_reference(self, key: str, reference: dict[str, Any]) -> bool:
+        return await self._with_conn(functools.partial(self._save_reference, key, _dumps(reference), _utc_text(_now())))
+
+    @staticmethod
+    def _save_reference(key: str, ref: str, at: str, conn: sqlite3.Connection) -> bool:
+        with _transaction(conn):
+            inserted = conn.execute(
+                "INSERT OR IGNORE INTO conversation_refs (key, ref, updated_at) VALUES (?, ?, ?)", (key, ref, at)
+            ).rowcount
+            if not inserted:
+                conn.execute("UPDATE conversation_refs SET ref = ?, updated_at = ? WHERE key = ?", (ref, at, key))
+        return bool(inserted)
+
+    async def get_conversation_reference(self, key: str) -> dict[str, Any] | None:
+        def run(conn: sqlite3.Connection) -> dict[str, Any] | None:
+            row = conn.execute("SELECT ref FROM conversation_refs WHERE key = ?", (key,)).fetchone()
+            return None if row is None else json.loads(row[0])
+
+        return await self._with_conn(run)
+
+    async def list_conversation_references(self) -> dict[str, dict[str, Any]]:
+        def run(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
+            rows = conn.execute("SELECT key, ref FROM conversation_refs ORDER BY key")
+            return {key: json.loads(ref) for key, ref in rows}
+
+        return await self._with_conn(run)
+
+    # ---- audit trail ------------------------------------------------------------------------
+
+    async def append_audit(self, entry: AuditEntry) -> AuditEntry:
+        at = entry.at if entry.at is not None else _now()
+        stored = dataclasses.replace(entry, at=_from_utc_text(_utc_text(at)), seq=None)
+        row = (
+            _utc_text(at),
+            entry.actor_id,
+            entry.actor_name,
+            entry.action,
+            entry.target,
+            entry.conversation_id,
+            entry.outcome,
+            entry.detail,
+            entry.correlation_id,
+        )
+
+        def run(conn: sqlite3.Connection) -> int:
+            with _transaction(conn):
+                cursor = conn.execute(
+                    "INSERT INTO audit (at, actor_id, actor_name, action, target, conversation_id, outcome, "
+                    "detail, correlation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+                return int(cursor.lastrowid)
+
+        seq = await self._with_conn(run)
+        return dataclasses.replace(stored, seq=seq)
+
+    async def latest_audit(self, limit: int) -> list[AuditEntry]:
+        if limit <= 0:
+            return []
+
+        def run(conn: sqlite3.Connection) -> list[AuditEntry]:
+            rows = conn.execute(
+                "SELECT seq, at, actor_id, actor_name, action, target, conversation_id, outcome, detail, "
+                "correlation_id FROM audit ORDER BY seq DESC LIMIT ?",
+                (limit,),
+            )
+            return [_audit_entry(*row) for row in rows]
+
+        return await self._with_conn(run)
+
+    # ---- confirmation tokens ----------------------------------------------------------------
+
+    async def put_confirmation(self, token: ConfirmationToken) -> None:
+        row = (
+            token.token,
+            token.verb,
+            token.requested_by,
+            _dumps(token.payload),
+            None if token.expires_at is None else _utc_text(token.expires_at),
+        )
+
+        def run(conn: sqlite3.Connection) -> None:
+            with _transaction(conn):
+                try:
+                    conn.execute(
+                        "INSERT INTO confirmations (token, verb, requested_by, payload, expires_at) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        row,
+                    )
+                except sqlite3.IntegrityError as exc:
+                    raise ValueError("confirmation token already exists") from exc
+
+        await self._with_conn(run)
+
+    async def peek_confirmation(self, token: str, now: datetime) -> ConfirmationToken | None:
+        now_text = _utc_text(now)
+
+        def run(conn: sqlite3.Connection) -> ConfirmationToken | None:
+            return self._live_confirmation(conn, token, now_text)
+
+        return await self._with_conn(run)
+
+    async def take_confirmation(self, token: str, now: datetime) -> ConfirmationToken | None:
+        now_text = _utc_text(now)
+        prune_before = _utc_text(now - CONFIRMATION_RETENTION)
+
+        def run(conn: sqlite3.Connection) -> ConfirmationToken | None:
+            with _transaction(conn):
+                found = self._live_confirmation(conn, token, now_text)
+                if found is not None:
+                    used = conn.execute(
+                        "UPDATE confirmations SET used_at = ? WHERE token = ? AND used_at IS NULL", (now_text, token)
+                    ).rowcount
+                    found = found if used == 1 else None
+                conn.execute("DELETE FROM confirmations WHERE expires_at < ?", (prune_before,))
+                return found
+
+        return await self._with_conn(run)
+
+    @staticmethod
+    def _live_confirmation(conn: sqlite3.Connection, token: str, now_text: str) -> ConfirmationToken | None:
+        row = conn.execute(
+            "SELECT token, verb, requested_by, payload, expires_at FROM confirmations "
+            "WHERE token = ? AND used_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
+            (token, now_text),
+        ).fetchone()
+        if row is None:
+            return None
+        token_id, verb, requested_by, payload, expires_at = row
+        return ConfirmationToken(
+            token=token_id,
+            verb=verb,
+            requested_by=requested_by,
+            payload=json.loads(payload),
+            expires_at=_from_utc_text(expires_at),
+        )
+
+    # ---- activity de-duplication ------------------------------------------------------------
+
+    async def first_sighting(self, activity_key: str, now: datetime) -> bool:
+        now_text = _utc_text(now)
+        prune_before = _utc_text(now - SEEN_RETENTION)
+
+        def run(conn: sqlite3.Connection) -> bool:
+            with _transaction(conn):
+                conn.execute("DELETE FROM seen_activities WHERE seen_at <= ?", (prune_before,))
+                return (
+                    conn.execute(
+                        "INSERT OR IGNORE INTO seen_activities (key, seen_at) VALUES (?, ?)", (activity_key, now_text)
+                    ).rowcount
+                    == 1
+                )
+
+        return await self._with_conn(run)
+
+    # ---- lifecycle ----------------------------------------------------------------------------
+
+    async def ping(self) -> None:
+        await self._with_conn(lambda conn: conn.execute("SELECT 1").fetchone())
+
+    async def close(self) -> None:
+        """Close the connection and stop the worker thread; later calls raise ``StoreClosed``."""
+        if self._closed:
+            return
+
+        def run() -> None:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+        try:
+            await self._call(run)
+        finally:
+            self._closed = True
+            self._executor.shutdown(wait=False)
+            logger.info("sqlite store at %s closed", self._path)

@@ -1,0 +1,112 @@
+"""SQLite schema of ``SqliteStore`` and its forward-only migrations.
+
+Each entry of ``MIGRATIONS`` brings the database from version ``n - 1`` to ``n``. A database whose
+version is newer than this code knows is refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+logger = logging.getLogger(__name__)
+
+_V1 = """
+CREATE TABLE state (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL,          -- JSON object
+    etag  TEXT NOT NULL
+);
+
+CREATE TABLE conversation_refs (
+    key        TEXT PRIMARY KEY,
+    ref        TEXT NOT NULL,     -- JSON object
+    updated_at TEXT NOT NULL      -- ISO 8601, UTC
+);
+
+CREATE TABLE audit (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    at              TEXT NOT NULL,
+    actor_id        TEXT NOT NULL,
+    actor_name      TEXT NOT NULL,
+    action          TEXT NOT NULL,
+    target          TEXT NOT NULL,
+    conversation_id TEXT NOT NULL,
+    outcome         TEXT NOT NULL,
+    detail          TEXT NOT NULL,
+    correlation_id  TEXT NOT NULL
+);
+
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN
+    SELECT RAISE(ABORT, 'audit is append-only: rows cannot be updated');
+END;
+
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN
+    SELECT RAISE(ABORT, 'audit is append-only: rows cannot be deleted');
+END;
+
+CREATE TABLE confirmations (
+    token        TEXT PRIMARY KEY,
+    verb         TEXT NOT NULL,
+    requested_by TEXT NOT NULL,
+    payload      TEXT NOT NULL,   -- JSON object
+    expires_at   TEXT,            -- NULL: never expires
+    used_at      TEXT             -- NULL: not used yet
+);
+CREATE INDEX confirmations_expires_at ON confirmations (expires_at);
+
+CREATE TABLE seen_activities (
+    key     TEXT PRIMARY KEY,
+    seen_at TEXT NOT NULL
+);
+CREATE INDEX seen_activities_seen_at ON seen_activities (seen_at);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was written by a newer version of the bot than this one."""
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Create or upgrade the schema in one transaction; returns the resulting version.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``).
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    committed = False
+    try:
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+        current = row[0] or 0
+        if current > SCHEMA_VERSION:
+            raise SchemaTooNew(f"database schema version {current} is newer than supported {SCHEMA_VERSION}")
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            logger.info("applying store schema migration %d", version)
+            for statement in _split_statements(MIGRATIONS[version - 1]):
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+        conn.execute("COMMIT")
+        committed = True
+    finally:
+        if not committed:
+            conn.execute("ROLLBACK")
+    return SCHEMA_VERSION
+
+
+def _split_statements(script: str) -> list[str]:
+    """Split a script into complete statements (``executescript`` would commit our transaction)."""
+    statements: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {pending.strip()[:80]}")
+    return statements
