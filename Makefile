@@ -1,0 +1,32 @@
+# College Bot: `make run` starts the bot with the Agents Playground, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP_STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+
+.PHONY: run test lint deps
+
+run: deps
+	$(PY) deploy/local/run_local.py
+
+# The tests run in a private network namespace: nothing they start can reach anything but loopback.
+test: deps
+	deploy/local/ensure-chromium
+	deploy/local/in-private-netns $(PY) -m pytest -ra tests
+
+lint: $(PIP_STAMP)
+	$(PY) -m ruff check .
+
+deps: $(PIP_STAMP) $(NPM_STAMP)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(PIP_STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install -q -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
