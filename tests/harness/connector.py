@@ -1,0 +1,85 @@
+"""A local stand-in for the Bot Connector service: records everything the bot sends.
+
+It answers the REST calls botbuilder's ConnectorClient makes (send/reply, update, get member) the way
+the Teams connector does, and validates every Adaptive Card it receives against the 1.5 schema.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from tests.harness.cards import card_problems
+from tests.harness.people import people
+
+ADAPTIVE = "application/vnd.microsoft.card.adaptive"
+
+
+@dataclass
+class Sent:
+    kind: str  # "send" | "update"
+    conversation_id: str
+    activity_id: str
+    activity: dict[str, Any]
+
+    @property
+    def cards(self) -> list[dict]:
+        return [a["content"] for a in self.activity.get("attachments") or [] if a.get("contentType") == ADAPTIVE]
+
+    @property
+    def card(self) -> dict:
+        assert self.cards, f"no card in {self.activity}"
+        return self.cards[0]
+
+    @property
+    def text(self) -> str:
+        return self.activity.get("text") or ""
+
+
+@dataclass
+class ConnectorStandIn:
+    sent: list[Sent] = field(default_factory=list)
+    card_problems: list[str] = field(default_factory=list)
+    fail_next: list[int] = field(default_factory=list)  # statuses to answer the next sends with
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/v3/conversations/{cid}/activities", self._send)
+        app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._send)
+        app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
+        app.router.add_get("/v3/conversations/{cid}/members/{uid}", self._member)
+        return app
+
+    def _check(self, activity: dict[str, Any]) -> None:
+        for attachment in activity.get("attachments") or []:
+            if attachment.get("contentType") == ADAPTIVE:
+                self.card_problems.extend(card_problems(attachment["content"]))
+
+    async def _send(self, request: web.Request) -> web.Response:
+        if self.fail_next:
+            return web.json_response({"error": {"code": "Throttled"}}, status=self.fail_next.pop(0))
+        activity = await request.json()
+        self._check(activity)
+        activity_id = f"bot-{next(self._ids)}"
+        self.sent.append(Sent("send", request.match_info["cid"], activity_id, activity))
+        return web.json_response({"id": activity_id}, status=201)
+
+    async def _update(self, request: web.Request) -> web.Response:
+        activity = await request.json()
+        self._check(activity)
+        self.sent.append(Sent("update", request.match_info["cid"], request.match_info["aid"], activity))
+        return web.json_response({"id": request.match_info["aid"]})
+
+    async def _member(self, request: web.Request) -> web.Response:
+        uid = request.match_info["uid"]
+        for person in people().values():
+            if uid in (person.teams_id, person.aad_object_id):
+                return web.json_response({
+                    "id": person.teams_id, "name": person.name, "aadObjectId": person.aad_object_id,
+                    "email": person.upn, "userPrincipalName": person.upn, "userRole": "user",
+                })
+        return web.json_response({"error": {"code": "MemberNotFoundInConversation"}}, status=404)
