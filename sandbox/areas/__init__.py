@@ -1,0 +1,20 @@
+"""The Azure DevOps areas the sandbox serves, one module each, grouped by the host they live on."""
+
+from __future__ import annotations
+
+from ..http.routing import Handler
+from . import core, git, location
+
+AREA_MODULES = (location, core, git)
+
+
+def handlers_by_host() -> dict[str, dict[tuple[str, str], Handler]]:
+    """{host: {(location id, method): handler}}; two areas claiming the same route is an error."""
+    table: dict[str, dict[tuple[str, str], Handler]] = {}
+    for module in AREA_MODULES:
+        host_table = table.setdefault(module.HOST, {})
+        for key, handler in module.routes.handlers.items():
+            if key in host_table:
+                raise ValueError(f"{module.__name__} registers {key} twice on {module.HOST}")
+            host_table[key] = handler
+    return table

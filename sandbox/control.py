@@ -1,0 +1,112 @@
+"""The control API (main origin, under /_sandbox/, PAT-protected): reset, faults, request log, clock.
+
+Control calls are neither logged nor subject to faults.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from .clock import iso
+from .faults import FaultError
+from .http import auth
+
+if TYPE_CHECKING:
+    from .server import Sandbox
+
+
+def _json(body, status: int = 200) -> web.Response:
+    return web.json_response(body, status=status, dumps=json.dumps)
+
+
+def _problem(message: str, status: int = 400) -> web.Response:
+    return _json({"error": message}, status)
+
+
+async def _body(request: web.Request) -> dict:
+    if not request.can_read_body:
+        return {}
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    parsed = json.loads(raw)
+    if not isinstance(parsed, dict):
+        raise ValueError("the body must be a JSON object")
+    return parsed
+
+
+def make_control(sandbox: Sandbox):
+    async def control(request: web.Request) -> web.StreamResponse:
+        if not auth.is_authorized(request.headers.get("Authorization"), sandbox.pat):
+            return auth.unauthorized(sandbox.control_url, request.headers.get("Authorization") is not None)
+        action = request.path.lower().rstrip("/").removeprefix("/_sandbox").strip("/")
+        try:
+            body = await _body(request) if request.method in ("POST", "PUT") else {}
+        except ValueError as exc:
+            return _problem(f"invalid JSON body: {exc}")
+        route = _ROUTES.get((request.method, action))
+        if route is None:
+            return _problem(f"no control operation {request.method} /_sandbox/{action}", 404)
+        return await route(sandbox, request, body)
+    return control
+
+
+async def _info(sandbox: Sandbox, request: web.Request, body: dict) -> web.Response:
+    return _json({"origins": sandbox.urls.origins, "env": sandbox.env(), "now": iso(sandbox.clock.now())})
+
+
+async def _reset(sandbox: Sandbox, request: web.Request, body: dict) -> web.Response:
+    page_size = body.get("page_size")
+    if page_size is not None and (not isinstance(page_size, int) or page_size < 1):
+        return _problem("page_size must be a positive integer")
+    sandbox.reset(page_size=page_size)
+    return _json({"reset": True, "now": iso(sandbox.clock.now()), "page_size": page_size})
+
+
+async def _add_fault(sandbox: Sandbox, request: web.Request, body: dict) -> web.Response:
+    try:
+        rule = sandbox.faults.add(body)
+    except FaultError as exc:
+        return _problem(str(exc))
+    return _json(rule.describe(), 201)
+
+
+async def _list_faults(sandbox: Sandbox, request: web.Request, body: dict) -> web.Response:
+    return _json(sandbox.faults.rules())
+
+
+async def _clear_faults(sandbox: Sandbox, request: web.Request, body: dict) -> web.Response:
+    return _json({"removed": sandbox.faults.clear()})
+
+
+async def _requests(sandbox: Sandbox, request: web.Request, body: dict) -> web.Response:
+    raw = request.query.get("since", "0")
+    if not raw.lstrip("-").isdigit():
+        return _problem("since must be an integer sequence number")
+    return _json(sandbox.request_log.since(int(raw)))
+
+
+async def _get_clock(sandbox: Sandbox, request: web.Request, body: dict) -> web.Response:
+    return _json({"now": iso(sandbox.clock.now())})
+
+
+async def _advance_clock(sandbox: Sandbox, request: web.Request, body: dict) -> web.Response:
+    seconds = body.get("advance_s")
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
+        return _problem("advance_s must be a non-negative number of seconds")
+    return _json({"now": iso(sandbox.clock.advance(seconds))})
+
+
+_ROUTES = {
+    ("GET", ""): _info,
+    ("POST", "reset"): _reset,
+    ("POST", "faults"): _add_fault,
+    ("GET", "faults"): _list_faults,
+    ("DELETE", "faults"): _clear_faults,
+    ("GET", "requests"): _requests,
+    ("GET", "clock"): _get_clock,
+    ("POST", "clock"): _advance_clock,
+}

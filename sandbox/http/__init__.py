@@ -1,0 +1,1 @@
+"""Protocol pieces shared by every area: errors, auth, api-version, routing, paging."""

@@ -1,0 +1,158 @@
+"""One origin's request pipeline: log -> faults -> auth -> route -> api-version -> handler.
+
+Every origin (main, vssps, vsaex, extmgmt, vsrm, unserved) runs this with its own locations and
+handlers; a call that reaches the wrong origin finds no route and gets the service's 404.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
+
+from aiohttp import web
+
+from . import auth, versioning
+from .context import Reply, RequestContext
+from .errors import ServiceError, bad_request, resource_not_found_page
+from .routing import Router
+
+if TYPE_CHECKING:
+    from ..server import Sandbox
+
+log = logging.getLogger("sandbox.http")
+
+ControlHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class Origin:
+    """One loopback origin and what it serves."""
+
+    key: str
+    locations: tuple[dict, ...]
+    router: Router
+
+
+def json_response(body, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    payload = b"" if body is None and status == 204 else json.dumps(body).encode("utf-8")
+    return web.Response(status=status, body=payload, content_type="application/json", charset="utf-8",
+                        headers=headers or {})
+
+
+def make_handler(sandbox: Sandbox, origin: Origin, control: ControlHandler | None):
+    async def handle(request: web.Request) -> web.StreamResponse:
+        if control is not None and request.path.lower().startswith("/_sandbox"):
+            return await control(request)
+        started = time.perf_counter()
+        status = 0
+        try:
+            response = await _serve(sandbox, origin, request)
+            status = response.status
+            return response
+        except _Dropped:
+            status = 0
+            raise
+        finally:
+            sandbox.request_log.record(
+                method=request.method, host=request.host, origin=origin.key, path=request.path,
+                query=request.query_string, status=status, ms=(time.perf_counter() - started) * 1000)
+    return handle
+
+
+class _Dropped(Exception):
+    """The connection was dropped on purpose (an injected fault)."""
+
+
+async def _apply_fault(request: web.Request, rule) -> web.Response | None:
+    if rule.delay_ms:
+        await asyncio.sleep(rule.delay_ms / 1000)
+    if rule.drop:
+        if request.transport is not None:
+            request.transport.abort()
+        raise _Dropped()
+    if rule.status:
+        from ..faults import fault_response
+        return fault_response(rule)
+    return None
+
+
+async def _serve(sandbox: Sandbox, origin: Origin, request: web.Request) -> web.StreamResponse:
+    method = request.method.upper()
+    path = request.path
+    rule = sandbox.faults.take("before", method, path)
+    if rule:
+        failed = await _apply_fault(request, rule)
+        if failed is not None:
+            return failed
+    response = await _answer(sandbox, origin, request, method)
+    rule = sandbox.faults.take("after", method, path)
+    if rule:
+        failed = await _apply_fault(request, rule)
+        if failed is not None:
+            return failed
+    return response
+
+
+async def _answer(sandbox: Sandbox, origin: Origin, request: web.Request, method: str) -> web.StreamResponse:
+    headers = {"ActivityId": str(uuid.uuid4()), "X-TFS-ProcessId": sandbox.process_id,
+               "X-VSS-E2EID": str(uuid.uuid4())}
+    authorization = request.headers.get("Authorization")
+    if not auth.is_authorized(authorization, sandbox.pat):
+        return auth.unauthorized(sandbox.urls.of(origin.key), supplied=authorization is not None)
+
+    segments = request.rel_url.raw_path.strip("/").split("/")
+    if not segments or unquote(segments[0]).lower() != sandbox.organization.lower():
+        if method == "OPTIONS" and [s.lower() for s in segments] == ["_apis"]:
+            # The SDK's deployment-level lookup: nothing is registered above the organization.
+            return json_response({"count": 0, "value": []}, headers=headers)
+        return resource_not_found_page(request.path)
+    relative = "/" + "/".join(segments[1:])
+
+    if method == "OPTIONS":
+        if relative.lower().rstrip("/") == "/_apis":
+            locations = list(origin.locations)
+            return json_response({"count": len(locations), "value": locations}, headers=headers)
+        return resource_not_found_page(request.path)
+
+    match = origin.router.resolve(method, relative)
+    if match is None:
+        return resource_not_found_page(request.path)
+    try:
+        version = versioning.negotiate(
+            versioning.requested_version(request.headers.get("Accept"), request.query.get("api-version")),
+            method, match.location)
+        raw_body = await _read_json(request)
+        with sandbox.lock:
+            context = RequestContext(
+                method=method, world=sandbox.world, now=sandbox.clock.now(), urls=sandbox.urls,
+                location=match.location, values=match.values, query=request.query, version=version,
+                raw_body=raw_body, pat_owner=sandbox.pat_owner,
+            )
+            reply = match.handler(context)
+    except ServiceError as error:
+        error.headers = {**headers, **error.headers}
+        return error.to_response()
+    if not isinstance(reply, Reply):
+        reply = Reply(reply)
+    if reply.status == 204 or (reply.body is None and method in ("DELETE", "HEAD")):
+        return web.Response(status=reply.status if reply.status != 200 else 204, headers={**headers, **reply.headers})
+    return json_response(reply.body, reply.status, {**headers, **reply.headers})
+
+
+async def _read_json(request: web.Request):
+    if not request.can_read_body:
+        return None
+    raw = await request.read()
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise bad_request(f"The request body is not valid JSON: {exc}", "VssRequestContentException") from None

@@ -1,0 +1,131 @@
+"""The sandbox server: one loopback origin per Azure DevOps host, sharing one world.
+
+Use it from asyncio (``await Sandbox().start()``), from a thread (:mod:`sandbox.embedded`), or
+from the command line (``python -m sandbox``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import threading
+import uuid
+
+from aiohttp import web
+
+from .areas import handlers_by_host
+from .clock import Clock
+from .control import make_control
+from .faults import FaultInjector
+from .http.context import Urls
+from .http.locations import MAIN, SERVED_HOSTS, UNSERVED, load_catalog
+from .http.pipeline import Origin, make_handler
+from .http.routing import Router
+from .request_log import RequestLog
+from .state.seed import build_world, college_team
+
+log = logging.getLogger("sandbox")
+
+LOOPBACK = "127.0.0.1"
+
+
+def new_pat() -> str:
+    """A random personal access token, 52 characters like the service's."""
+    alphabet = "abcdefghijklmnopqrstuvwxyz234567"
+    return "".join(secrets.choice(alphabet) for _ in range(52))
+
+
+def _bind(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((LOOPBACK, port))
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+class Sandbox:
+    def __init__(self, *, port: int = 0, pat: str | None = None) -> None:
+        self.pat = pat or new_pat()
+        self.requested_port = port
+        team = college_team()
+        self.organization: str = team["organization"]
+        self.project_name: str = team["project"]
+        self.team_name: str = team["team"]
+        self.process_id = str(uuid.uuid4())
+        self.clock = Clock()
+        self.faults = FaultInjector()
+        self.request_log = RequestLog()
+        self.lock = threading.RLock()
+        self.world = build_world(self.clock.now())
+        self.pat_owner = self._owner_key()
+        self._runners: list[web.AppRunner] = []
+        self._sockets: dict[str, socket.socket] = {}
+        self.urls: Urls | None = None
+
+    # ---- lifecycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        hosts = (*SERVED_HOSTS, UNSERVED)
+        self._sockets = {host: _bind(self.requested_port if host == MAIN else 0) for host in hosts}
+        self.urls = Urls({host: f"http://{LOOPBACK}:{sock.getsockname()[1]}/{self.organization}"
+                          for host, sock in self._sockets.items()})
+        catalog = load_catalog()
+        handlers = handlers_by_host()
+        control = make_control(self)
+        for host in hosts:
+            locations = catalog.for_host(host)
+            origin = Origin(host, locations, Router(list(locations), handlers.get(host, {})))
+            app = web.Application(client_max_size=8 * 1024 * 1024)
+            app.router.add_route("*", "/{tail:.*}", make_handler(self, origin, control if host == MAIN else None))
+            runner = web.AppRunner(app, access_log=None, handle_signals=False)
+            await runner.setup()
+            await web.SockSite(runner, self._sockets[host]).start()
+            self._runners.append(runner)
+        log.info("sandbox serving %s (origins: %s)", self.org_url, self.urls.origins)
+
+    async def stop(self) -> None:
+        for runner in reversed(self._runners):
+            await runner.cleanup()
+        self._runners.clear()
+        for sock in self._sockets.values():
+            sock.close()
+        log.info("sandbox stopped")
+
+    # ---- state ----------------------------------------------------------------------------
+    def reset(self, page_size: int | None = None) -> None:
+        """Back to the seed: a fresh world, the clock at wall time, no faults (the log keeps counting)."""
+        with self.lock:
+            self.clock.reset()
+            self.faults.clear()
+            self.world = build_world(self.clock.now())
+            self.world.page_size = page_size
+            self.pat_owner = self._owner_key()
+
+    def _owner_key(self) -> str:
+        """The PAT belongs to the first team admin of the College Team (Alice in the seed)."""
+        admin = next(p for p in college_team()["people"] if p["team_admin"] and p["in_organization"])
+        return self.world.user_by_principal_name(admin["upn"]).storage_key
+
+    # ---- settings for clients ---------------------------------------------------------------
+    @property
+    def org_url(self) -> str:
+        return self.urls.main
+
+    @property
+    def control_url(self) -> str:
+        return self.urls.main.rsplit("/", 1)[0] + "/_sandbox"
+
+    def env(self) -> dict[str, str]:
+        return {
+            "AZURE_DEVOPS_ORG_URL": self.org_url,
+            "AZURE_DEVOPS_PAT": self.pat,
+            "AZURE_DEVOPS_PROJECT": self.project_name,
+            "AZURE_DEVOPS_TEAM": self.team_name,
+            "SANDBOX_CONTROL_URL": self.control_url,
+        }
+
+
+def pat_from_environment() -> str | None:
+    return os.environ.get("SANDBOX_PAT") or None
