@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from ..http.routing import Handler
-from . import core, git, location
+from . import (
+    core,
+    distributed_task,
+    entitlements,
+    extensions,
+    git,
+    graph,
+    location,
+    release,
+    service_endpoints,
+)
 
-AREA_MODULES = (location, core, git)
+AREA_MODULES = (location, core, git, graph, entitlements, service_endpoints, extensions, distributed_task, release)
 
 
 def handlers_by_host() -> dict[str, dict[tuple[str, str], Handler]]:
