@@ -32,6 +32,7 @@ BOT_DEFAULT_PORT = 3978
 NO_PROXY = "127.0.0.1,localhost,::1"
 
 _PR_SET_PDEATHSIG = 1
+_CLONE_NEWNET = 0x40000000
 
 
 class StartupError(RuntimeError):
@@ -188,6 +189,28 @@ def free_port(preferred: int | None = None) -> int:
         return sock.getsockname()[1]
 
 
+def in_private_network() -> bool:
+    """True when this thread's network namespace has no interface but loopback."""
+    return [name for _, name in socket.if_nameindex()] == ["lo"]
+
+
+def enter_private_network() -> None:
+    """Move this process into a new network namespace with only loopback up (root only).
+
+    Children started afterwards inherit it: nothing they do can reach, or be reached from, another
+    machine. Call it while the process has a single thread.
+    """
+    if not in_private_network():
+        if os.geteuid() != 0:
+            raise OSError("entering a network namespace needs root; run under `unshare -rn` instead")
+        if threading.active_count() > 1:
+            raise OSError("cannot enter a network namespace from a process with several threads")
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.unshare(_CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET) failed")
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True, capture_output=True)
+
+
 # --- the three children ------------------------------------------------------------------------------
 
 
@@ -248,12 +271,15 @@ def start_sandbox(
         raise
 
 
-def start_bot(log_dir: Path, port: int, extra_env: Mapping[str, str], timeout: float = 30.0) -> Child:
-    """Start `python app.py` in local mode on 127.0.0.1:`port` and wait for GET /healthz."""
+def start_bot(log_dir: Path, port: int, extra_env: Mapping[str, str], timeout: float = 30.0, cwd: Path = REPO) -> Child:
+    """Start `python app.py` in local mode on 127.0.0.1:`port` and wait for GET /healthz.
+
+    The bot reads an optional .env from `cwd`.
+    """
     if not (REPO / "app.py").is_file():
         raise StartupError("app.py is missing: the bot is not in this checkout yet")
     env = base_env({**extra_env, "DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS": "true", "PORT": str(port)})
-    child = start("bot", [sys.executable, "app.py"], log_dir=log_dir, env=env)
+    child = start("bot", [sys.executable, str(REPO / "app.py")], log_dir=log_dir, env=env, cwd=cwd)
     try:
         wait_http(child, f"http://{LOOPBACK}:{port}/healthz", timeout)
     except BaseException:
