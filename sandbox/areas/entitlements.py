@@ -73,7 +73,6 @@ def entitlement_view(ctx: RequestContext, entitlement: Entitlement) -> dict:
         "lastAccessedDate": iso(entitlement.last_accessed) or "0001-01-01T00:00:00Z",
         "dateCreated": iso(entitlement.created),
         "projectEntitlements": _project_entitlements(ctx, user),
-        "extensions": [],
         "groupAssignments": [],
     }
 

@@ -16,7 +16,7 @@ INSTALLED_BY_NAME = "fb0da285-f23e-4b56-8b53-3ef5f9f6de66"
 
 
 def extension_view(ctx: RequestContext, extension: InstalledExtension) -> dict:
-    return {
+    view = {
         "extensionId": extension.extension_id,
         "extensionName": extension.extension_name,
         "publisherId": extension.publisher_id,
@@ -33,11 +33,13 @@ def extension_view(ctx: RequestContext, extension: InstalledExtension) -> dict:
         "contributions": [{"id": c, "type": "ms.vss-web.contribution", "targets": []}
                           for c in extension.contributions],
         "contributionTypes": [],
-        "flags": "trusted" if extension.publisher_id == "ms" else "none",
         "installState": {"flags": "none", "lastUpdated": iso(extension.installed)},
         "lastPublished": iso(extension.installed),
         "files": [],
     }
+    if extension.publisher_id == "ms":
+        view["flags"] = "trusted"
+    return view
 
 
 @routes.get(INSTALLED)

@@ -62,7 +62,6 @@ def subject_view(ctx: RequestContext, subject: Subject) -> dict:
         view["directoryAlias"] = subject.principal_name.split("@")[0]
     else:
         view["description"] = subject.description or ""
-        view["isCrossProject"] = False
     return view
 
 

@@ -31,3 +31,34 @@ def clients(connection):
         release = factory.get_release_client()
 
     return Clients
+
+
+_NOT_IN_SPECS = ("/_apis/resourceareas",)
+
+
+@pytest.fixture(autouse=True)
+def exchanges(monkeypatch):
+    """Every answer the SDK receives in a test; after the test, each must match its swagger definition."""
+    from azure.devops.client import Client
+
+    from tests.sandbox.contract import Exchange, violations
+
+    seen: list[Exchange] = []
+    original = Client._send_request
+
+    def send_request(self, request, headers=None, content=None, media_type=None, **config):
+        response = original(self, request, headers=headers, content=content, media_type=media_type, **config)
+        body = response.json() if response.content else None
+        seen.append(Exchange(request.method, request.url, response.status_code, body))
+        return response
+
+    monkeypatch.setattr(Client, "_send_request", send_request)
+    yield seen
+    problems = []
+    for exchange in seen:
+        if exchange.method == "OPTIONS" or exchange.body is None:
+            continue
+        if exchange.path.lower().endswith(_NOT_IN_SPECS):
+            continue
+        problems.extend(violations(exchange))
+    assert not problems, "answers that do not match the official 7.1 specs:\n" + "\n".join(problems)

@@ -1,0 +1,161 @@
+"""Which swagger definition each sandbox answer must match, and the fields the bot reads.
+
+``CONTRACTS`` maps (method, path pattern) to (spec file, definition, is a collection). ``READS``
+lists, per definition, the fields the bot reads: they are required in the schema, so a response
+without one fails validation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from urllib.parse import urlsplit
+
+from jsonschema import Draft202012Validator
+
+from tests.sandbox.swagger_schema import validator
+
+READS: dict[str, dict[str, list[str]]] = {
+    "core/core.json": {
+        "TeamProjectReference": ["id", "name", "state", "url"],
+        "TeamProject": ["id", "name", "defaultTeam", "url"],
+        "WebApiTeam": ["id", "name", "projectId", "projectName"],
+        "TeamMember": ["identity", "isTeamAdmin"],
+        "IdentityRef": ["id", "displayName", "uniqueName", "descriptor"],
+    },
+    "git/git.json": {
+        "GitRepository": ["id", "name", "project", "remoteUrl", "sshUrl", "webUrl", "size", "url"],
+        "GitImportRequest": ["importRequestId", "status", "repository", "detailedStatus", "parameters"],
+        "GitImportStatusDetail": ["currentStep", "allSteps"],
+        "GitRef": ["name", "objectId"],
+        "TeamProjectReference": ["id", "name"],
+    },
+    "graph/graph.json": {
+        "GraphUser": ["descriptor", "displayName", "principalName", "originId", "origin", "mailAddress",
+                      "subjectKind"],
+        "GraphGroup": ["descriptor", "displayName", "principalName", "originId", "subjectKind"],
+        "GraphMembership": ["containerDescriptor", "memberDescriptor"],
+        "GraphStorageKeyResult": ["value"],
+        "GraphDescriptorResult": ["value"],
+    },
+    "memberEntitlementManagement/memberEntitlementManagement.json": {
+        "UserEntitlementsPostResponse": ["isSuccess", "operationResult"],
+        "UserEntitlementOperationResult": ["isSuccess", "errors"],
+        "UserEntitlement": ["id", "user", "accessLevel", "projectEntitlements"],
+        "AccessLevel": ["accountLicenseType", "licenseDisplayName", "status"],
+        "GraphUser": ["descriptor", "principalName", "originId", "displayName"],
+        "PagedGraphMemberList": ["members"],
+    },
+    "serviceEndpoint/serviceEndpoint.json": {
+        "ServiceEndpoint": ["id", "name", "type", "url", "authorization", "isReady", "data"],
+        "EndpointAuthorization": ["scheme", "parameters"],
+        "ServiceEndpointRequestResult": ["statusCode", "errorMessage", "result"],
+        "ServiceEndpointExecutionRecord": ["data", "endpointId"],
+        "ServiceEndpointExecutionData": ["result", "planType", "definition", "startTime", "finishTime"],
+    },
+    "extensionManagement/extensionManagement.json": {
+        "InstalledExtension": ["publisherId", "extensionId", "extensionName", "publisherName", "version",
+                               "installState"],
+    },
+    "distributedTask/taskAgent.json": {
+        "SecureFile": ["id", "name", "createdOn"],
+    },
+    "release/release.json": {
+        "ReleaseDefinition": ["id", "name", "url", "path"],
+        "ReleaseDefinitionEnvironment": ["id", "name", "rank", "preDeployApprovals", "conditions"],
+        "Artifact": ["alias", "type", "definitionReference", "isPrimary"],
+        "ReleaseDefinitionApprovals": ["approvals"],
+        "ReleaseDefinitionApprovalStep": ["rank", "isAutomated"],
+    },
+}
+
+_ID = r"[^/]+"
+CONTRACTS: list[tuple[str, re.Pattern, str, str, bool]] = [
+    (m, re.compile(p + r"/?$", re.IGNORECASE), spec, definition, many)
+    for m, p, spec, definition, many in [
+        ("GET", r"/_apis/projects", "core/core.json", "TeamProjectReference", True),
+        ("GET", rf"/_apis/projects/{_ID}", "core/core.json", "TeamProject", False),
+        ("GET", rf"/_apis/projects/{_ID}/teams", "core/core.json", "WebApiTeam", True),
+        ("GET", rf"/_apis/projects/{_ID}/teams/{_ID}", "core/core.json", "WebApiTeam", False),
+        ("GET", rf"/_apis/projects/{_ID}/teams/{_ID}/members", "core/core.json", "TeamMember", True),
+        ("GET", r"/_apis/git/repositories", "git/git.json", "GitRepository", True),
+        ("GET", rf"/_apis/git/repositories/{_ID}", "git/git.json", "GitRepository", False),
+        ("POST", r"/_apis/git/repositories", "git/git.json", "GitRepository", False),
+        ("POST", rf"/_apis/git/repositories/{_ID}/importRequests", "git/git.json", "GitImportRequest", False),
+        ("GET", rf"/_apis/git/repositories/{_ID}/importRequests/\d+", "git/git.json", "GitImportRequest", False),
+        ("GET", rf"/_apis/git/repositories/{_ID}/refs", "git/git.json", "GitRef", True),
+        ("GET", r"/_apis/Graph/Users", "graph/graph.json", "GraphUser", True),
+        ("GET", rf"/_apis/Graph/Users/{_ID}", "graph/graph.json", "GraphUser", False),
+        ("GET", r"/_apis/Graph/Groups", "graph/graph.json", "GraphGroup", True),
+        ("GET", rf"/_apis/Graph/Groups/{_ID}", "graph/graph.json", "GraphGroup", False),
+        ("PUT", rf"/_apis/Graph/Memberships/{_ID}/{_ID}", "graph/graph.json", "GraphMembership", False),
+        ("GET", rf"/_apis/Graph/Memberships/{_ID}", "graph/graph.json", "GraphMembership", True),
+        ("GET", rf"/_apis/Graph/StorageKeys/{_ID}", "graph/graph.json", "GraphStorageKeyResult", False),
+        ("GET", rf"/_apis/Graph/Descriptors/{_ID}", "graph/graph.json", "GraphDescriptorResult", False),
+        ("POST", r"/_apis/UserEntitlements", "memberEntitlementManagement/memberEntitlementManagement.json",
+         "UserEntitlementsPostResponse", False),
+        ("GET", r"/_apis/UserEntitlements", "memberEntitlementManagement/memberEntitlementManagement.json",
+         "PagedGraphMemberList", False),
+        ("GET", rf"/_apis/UserEntitlements/{_ID}", "memberEntitlementManagement/memberEntitlementManagement.json",
+         "UserEntitlement", False),
+        ("GET", r"/_apis/serviceendpoint/endpoints", "serviceEndpoint/serviceEndpoint.json", "ServiceEndpoint", True),
+        ("GET", rf"/_apis/serviceendpoint/endpoints/{_ID}", "serviceEndpoint/serviceEndpoint.json",
+         "ServiceEndpoint", False),
+        ("PUT", rf"/_apis/serviceendpoint/endpoints/{_ID}", "serviceEndpoint/serviceEndpoint.json",
+         "ServiceEndpoint", False),
+        ("POST", r"/_apis/serviceendpoint/endpointproxy", "serviceEndpoint/serviceEndpoint.json",
+         "ServiceEndpointRequestResult", False),
+        ("GET", rf"/_apis/serviceendpoint/{_ID}/executionhistory", "serviceEndpoint/serviceEndpoint.json",
+         "ServiceEndpointExecutionRecord", True),
+        ("GET", r"/_apis/ExtensionManagement/InstalledExtensions",
+         "extensionManagement/extensionManagement.json", "InstalledExtension", True),
+        ("GET", rf"/_apis/ExtensionManagement/InstalledExtensionsByName/{_ID}/{_ID}",
+         "extensionManagement/extensionManagement.json", "InstalledExtension", False),
+        ("GET", r"/_apis/distributedtask/securefiles", "distributedTask/taskAgent.json", "SecureFile", True),
+        ("GET", r"/_apis/Release/definitions", "release/release.json", "ReleaseDefinition", True),
+        ("GET", r"/_apis/Release/definitions/\d+", "release/release.json", "ReleaseDefinition", False),
+    ]
+]
+
+
+@cache
+def schema_for(spec: str, definition: str) -> Draft202012Validator:
+    return validator(spec, definition, READS.get(spec, {}))
+
+
+@dataclass
+class Exchange:
+    method: str
+    url: str
+    status: int
+    body: object
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path
+
+
+def contract_for(method: str, path: str) -> tuple[str, str, bool] | None:
+    for wanted, pattern, spec, definition, many in CONTRACTS:
+        if wanted == method and pattern.search(path):
+            return spec, definition, many
+    return None
+
+
+def violations(exchange: Exchange) -> list[str]:
+    """Why ``exchange``'s body does not match its swagger definition (empty when it does)."""
+    found = contract_for(exchange.method, exchange.path)
+    if found is None:
+        return [f"no contract for {exchange.method} {exchange.path}"]
+    spec, definition, many = found
+    schema = schema_for(spec, definition)
+    body = exchange.body
+    if many:
+        if not (isinstance(body, dict) and set(body) == {"count", "value"} and isinstance(body["value"], list)):
+            return [f"{exchange.method} {exchange.path}: not a {{count, value}} collection"]
+        items = body["value"]
+    else:
+        items = [body]
+    return [f"{exchange.method} {exchange.path} ({definition}): {error.json_path}: {error.message}"
+            for item in items for error in schema.iter_errors(item)]
