@@ -57,8 +57,8 @@ def make_handler(sandbox: Sandbox, origin: Origin, control: ControlHandler | Non
             status = response.status
             return response
         except _Dropped:
-            status = 0
-            raise
+            status = 0  # the transport is gone: nothing will be written
+            return web.Response(status=599)
         finally:
             sandbox.request_log.record(
                 method=request.method, host=request.host, origin=origin.key, path=request.path,

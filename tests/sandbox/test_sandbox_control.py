@@ -1,0 +1,103 @@
+"""Control API: faults, request log, clock, reset."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+from azure.devops.exceptions import AzureDevOpsServiceError
+from azure.devops.v7_1.git.models import GitRepositoryCreateOptions
+from msrest.exceptions import ClientRequestError
+
+REPOS = r"/_apis/git/repositories$"
+
+
+def test_429_carries_retry_after_and_rate_limit_headers(clients, devops_sandbox):
+    # msrest (urllib3 2.x) never retries a POST, so the SDK sees the single 429.
+    devops_sandbox.add_fault(method="POST", path_regex=REPOS, status=429, retry_after=3, count=1)
+    since = devops_sandbox.last_seq()
+    with pytest.raises(AzureDevOpsServiceError) as caught:
+        clients.git.create_repository(GitRepositoryCreateOptions(name="throttled"), project="College")
+    assert caught.value.type_key == "RequestBlockedException"
+    assert [e["status"] for e in devops_sandbox.requests(since)] == [429]
+    assert "throttled" not in [r.name for r in clients.git.get_repositories("College")]
+    devops_sandbox.add_fault(method="GET", path_regex=REPOS, status=429, retry_after=7, count=1)
+    response = requests.get(f"{devops_sandbox.org_url}/College/_apis/git/repositories", auth=("", devops_sandbox.pat),
+                            headers={"Accept": "application/json;api-version=7.1-preview.1"}, timeout=10)
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "7"
+    assert {"X-RateLimit-Resource", "X-RateLimit-Delay", "X-RateLimit-Limit", "X-RateLimit-Remaining",
+            "X-RateLimit-Reset"} <= set(response.headers)
+    assert [r.name for r in clients.git.get_repositories("College")] == ["aidevcollege"]  # count used up
+
+
+def test_503_then_recovery(clients, devops_sandbox):
+    devops_sandbox.add_fault(method="POST", path_regex=REPOS, status=503)
+    with pytest.raises(AzureDevOpsServiceError) as caught:
+        clients.git.create_repository(GitRepositoryCreateOptions(name="later"), project="College")
+    assert caught.value.type_key == "ServiceUnavailableException"
+    devops_sandbox.clear_faults()
+    assert clients.git.create_repository(GitRepositoryCreateOptions(name="later"), project="College").name == "later"
+
+
+def test_after_phase_applies_the_change_then_fails(clients, devops_sandbox):
+    devops_sandbox.add_fault(method="POST", path_regex=REPOS, status=500, phase="after", count=1)
+    with pytest.raises(AzureDevOpsServiceError):
+        clients.git.create_repository(GitRepositoryCreateOptions(name="half-done"), project="College")
+    assert "half-done" in [r.name for r in clients.git.get_repositories("College")]
+
+
+def test_dropped_connection_and_delay(clients, devops_sandbox):
+    devops_sandbox.add_fault(method="POST", path_regex=REPOS, drop=True)
+    with pytest.raises(ClientRequestError):
+        clients.git.create_repository(GitRepositoryCreateOptions(name="dropped"), project="College")
+    devops_sandbox.clear_faults()
+    devops_sandbox.add_fault(path_regex=REPOS, delay_ms=300, count=1)
+    started = time.perf_counter()
+    clients.git.get_repositories("College")
+    assert time.perf_counter() - started >= 0.3
+
+
+def test_faults_can_be_listed_and_cleared(devops_sandbox):
+    devops_sandbox.add_fault(path_regex="x", status=500)
+    assert len(devops_sandbox.faults()) == 1
+    assert devops_sandbox.clear_faults() == 1
+    assert devops_sandbox.faults() == []
+
+
+def test_invalid_fault_is_refused(devops_sandbox):
+    from tests.sandbox_fixtures import ControlError
+    with pytest.raises(ControlError):
+        devops_sandbox.add_fault(path_regex="(", status=500)
+
+
+def test_request_log_counts_api_calls_but_not_control_calls(clients, devops_sandbox):
+    since = devops_sandbox.last_seq()
+    clients.git.get_repositories("College")
+    devops_sandbox.advance_clock(1)
+    entries = devops_sandbox.requests(since)
+    assert [(e["method"], e["status"]) for e in entries] == [("GET", 200)]
+    entry = entries[0]
+    assert entry["path"].endswith("/College/_apis/git/repositories") and entry["seq"] > since
+    assert {"seq", "method", "host", "path", "status", "ms"} <= set(entry)
+
+
+def test_reset_restores_the_seed(clients, devops_sandbox):
+    clients.git.create_repository(GitRepositoryCreateOptions(name="temporary"), project="College")
+    devops_sandbox.add_fault(path_regex="nothing-matches", status=500)
+    devops_sandbox.reset()
+    assert [r.name for r in clients.git.get_repositories("College")] == ["aidevcollege"]
+    assert devops_sandbox.faults() == []
+
+
+def test_reset_is_cheap(devops_sandbox):
+    started = time.perf_counter()
+    for _ in range(10):
+        devops_sandbox.reset()
+    assert (time.perf_counter() - started) / 10 < 0.1
+
+
+def test_control_api_needs_the_pat(devops_sandbox):
+    response = requests.post(f"{devops_sandbox.control_url}/reset", timeout=10)
+    assert response.status_code == 401
