@@ -4,21 +4,25 @@ Fixes, in this one place, what botbuilder 4.17.1's aiohttp CloudAdapter gets wro
 - every invoke answer with a body (so every adaptiveCard/action) became HTTP 500, because the body was
   already serialised to a dict and was serialised again;
 - a malformed bearer token gave 500 (PyJWT errors are not PermissionError), a missing Content-Type 500;
-- without an app id it would POST replies to any serviceUrl a request names (request forgery).
+- without an app id it would POST replies to any serviceUrl a request names (request forgery);
+- it fetches the channel's signing keys with blocking `requests.get` (no timeout) inside the event loop,
+  stalling every conversation while Microsoft's key endpoint answers: replaced by an aiohttp fetch.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
 import jwt
-from aiohttp import web
+from aiohttp import ClientError, ClientSession, ClientTimeout, web
 from botbuilder.core import Bot, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity
+from botframework.connector.auth.jwt_token_extractor import _OpenIdMetadata
 from msrest.serialization import Model
 
 from bot.settings import Settings, is_loopback_url
@@ -40,6 +44,25 @@ def bot_framework_configuration(settings: Settings) -> SimpleNamespace:
     if settings.token_issuer:
         config["TO_BOT_FROM_CHANNEL_TOKEN_ISSUER"] = settings.token_issuer
     return SimpleNamespace(**config)
+
+
+OPENID_TIMEOUT = ClientTimeout(total=10)
+
+
+async def _refresh_signing_keys(self: _OpenIdMetadata) -> None:
+    """Non-blocking replacement for botbuilder's _OpenIdMetadata._refresh (same cache fields)."""
+    async with ClientSession(timeout=OPENID_TIMEOUT) as session:
+        async with session.get(self.url) as response:
+            response.raise_for_status()
+            keys_url = (await response.json(content_type=None))["jwks_uri"]
+        async with session.get(keys_url) as response:
+            response.raise_for_status()
+            keys = (await response.json(content_type=None))["keys"]
+    self.keys = keys
+    self.last_updated = datetime.now()
+
+
+_OpenIdMetadata._refresh = _refresh_signing_keys
 
 
 def _json_error(status: int, message: str) -> web.Response:
@@ -80,8 +103,15 @@ class EdgeAdapter(CloudAdapter):
         auth_header = request.headers.get("Authorization", "")
         try:
             authenticated = await self.bot_framework_authentication.authenticate_request(activity, auth_header)
-        except (PermissionError, jwt.PyJWTError, ValueError, KeyError) as exc:
+        except (PermissionError,  # before OSError, its base class
+                jwt.PyJWTError, ValueError, KeyError) as exc:
             log.warning("refused: inbound token not valid", extra={"reason": type(exc).__name__})
+            return _json_error(401, "unauthorized")
+        except (ClientError, OSError, TimeoutError) as exc:
+            log.error("cannot reach the token signing keys", extra={"reason": type(exc).__name__})
+            return _json_error(503, "cannot validate tokens right now")
+        except Exception as exc:  # noqa: BLE001 - botbuilder raises bare Exception for bad endorsements/claims
+            log.warning("refused: inbound token not valid", extra={"reason": str(exc)[:80]})
             return _json_error(401, "unauthorized")
 
         invoke_response = await self.process_activity(authenticated, activity, bot.on_turn)

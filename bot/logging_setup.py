@@ -25,6 +25,24 @@ _PATTERNS = [
 ]
 
 
+def _install_record_factory() -> None:
+    """Stamps each record with the correlation id current when it is created (not when it is formatted)."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "_stamps_correlation_id", False):
+        return
+
+    def factory(*args, **kwargs) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        record.correlation_id = _correlation_id.get()
+        return record
+
+    factory._stamps_correlation_id = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+
+
+_install_record_factory()
+
+
 def new_correlation_id() -> str:
     return uuid.uuid4().hex[:12]
 

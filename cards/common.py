@@ -20,7 +20,6 @@ def card(body: Sequence[Element], actions: Sequence[Element] = (), *, fallback: 
         result["actions"] = list(actions)
     if fallback:
         result["fallbackText"] = fallback
-    result["msteams"] = {"width": "Full"}
     return result
 
 
