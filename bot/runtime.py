@@ -11,6 +11,7 @@ import bot.commands  # noqa: F401  (registers every command and card action)
 from bot.audit import AuditLog
 from bot.http_edge import EdgeAdapter
 from bot.policy import ConfiguredAdmins, Policy
+from bot.proactive import BotMessenger
 from bot.router import REGISTRY
 from bot.services.container import Services
 from bot.settings import Settings
@@ -29,6 +30,7 @@ class Runtime:
     adapter: EdgeAdapter
 
     async def close(self) -> None:
+        await self.services.background.close()
         await self.services.store.close()
 
 
@@ -49,4 +51,6 @@ async def build_runtime(settings: Settings) -> Runtime:
     services = build_services(settings, store)
     conversation_state = ConversationState(StoreBackedStorage(store))
     handler = CollegeBot(services, conversation_state, build_dialogs(services))
-    return Runtime(services=services, bot=handler, adapter=EdgeAdapter(settings))
+    adapter = EdgeAdapter(settings)
+    services.messenger = BotMessenger(adapter, store, settings.app_id)
+    return Runtime(services=services, bot=handler, adapter=adapter)

@@ -37,7 +37,7 @@ CANCEL_WORDS = {"cancel", "stop", "quit"}
 DIALOG_STATE = "DialogState"
 
 
-def _reply_activity(reply: Reply) -> Activity:
+def reply_activity(reply: Reply) -> Activity:
     if reply.card is not None:
         activity = MessageFactory.attachment(CardFactory.adaptive_card(reply.card))
         if reply.text:
@@ -63,11 +63,11 @@ class _TurnConversation:
         self._dialogs = dialogs
 
     async def send(self, reply: Reply) -> str:
-        response = await self._ctx.send_activity(_reply_activity(reply))
+        response = await self._ctx.send_activity(reply_activity(reply))
         return response.id if response else ""
 
     async def update(self, activity_id: str, reply: Reply) -> None:
-        activity = _reply_activity(reply)
+        activity = reply_activity(reply)
         activity.id = activity_id
         activity.type = ActivityTypes.message
         await self._ctx.update_activity(activity)
@@ -176,7 +176,7 @@ class CollegeBot(ActivityHandler):
             if ctx.activity.type == ActivityTypes.invoke:
                 await self._send_invoke_response(ctx, reply)
             else:
-                await ctx.send_activity(_reply_activity(reply))
+                await ctx.send_activity(reply_activity(reply))
         except (HttpOperationError, OSError):
             log.exception("could not deliver the apology")
 
@@ -272,7 +272,7 @@ class CollegeBot(ActivityHandler):
     @staticmethod
     async def _deliver(ctx: TurnContext, reply: Reply) -> None:
         if reply.card is not None or reply.text:
-            await ctx.send_activity(_reply_activity(reply))
+            await ctx.send_activity(reply_activity(reply))
 
     # card actions (Action.Execute) ---------------------------------------------------------------------------
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
@@ -300,4 +300,4 @@ class CollegeBot(ActivityHandler):
         """One welcome card per conversation, however many install events arrive."""
         if await self._remember(ctx):
             in_team = (ctx.activity.conversation.conversation_type or "personal") != "personal"
-            await ctx.send_activity(_reply_activity(Reply(card=welcome_card(self._services.bot_name, in_team))))
+            await ctx.send_activity(reply_activity(Reply(card=welcome_card(self._services.bot_name, in_team))))

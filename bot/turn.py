@@ -82,6 +82,14 @@ class Conversation(Protocol):
         ...
 
 
+class Messenger(Protocol):
+    """Reaches a conversation outside a turn (proactive messages), by its conversation id."""
+
+    async def send(self, conversation_id: str, reply: Reply) -> str: ...
+
+    async def update(self, conversation_id: str, activity_id: str, reply: Reply) -> None: ...
+
+
 @dataclass
 class Turn:
     actor: Actor

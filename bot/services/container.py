@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.audit import AuditLog
+from bot.background import Background
 from bot.policy import Policy
 from bot.router import Registry
 from bot.settings import Settings
 from bot.store import Store
+from bot.turn import Messenger
 
 
 def utc_now() -> datetime:
@@ -27,6 +29,8 @@ class Services:
     policy: Policy
     audit: AuditLog
     registry: Registry
+    messenger: Messenger | None = None  # set once the adapter exists
+    background: Background = field(default_factory=Background)
     bot_name: str = "College Bot"
     clock: Callable[[], datetime] = utc_now
     # name -> check that raises when the dependency cannot serve (for /readyz)
