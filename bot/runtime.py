@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from botbuilder.core import ConversationState
-
 import bot.commands  # noqa: F401  (registers every command and card action)
 from bot.audit import AuditLog
 from bot.http_edge import EdgeAdapter
@@ -49,8 +47,7 @@ def build_services(settings: Settings, store: Store) -> Services:
 async def build_runtime(settings: Settings) -> Runtime:
     store = await open_store(settings.store_url)
     services = build_services(settings, store)
-    conversation_state = ConversationState(StoreBackedStorage(store))
-    handler = CollegeBot(services, conversation_state, build_dialogs(services))
+    handler = CollegeBot(services, StoreBackedStorage(store), build_dialogs(services))
     adapter = EdgeAdapter(settings)
     services.messenger = BotMessenger(adapter, store, settings.app_id)
     return Runtime(services=services, bot=handler, adapter=adapter)

@@ -15,6 +15,7 @@ from botbuilder.core import (
     ConversationState,
     InvokeResponse,
     MessageFactory,
+    Storage,
     TurnContext,
 )
 from botbuilder.core.teams import TeamsInfo
@@ -121,10 +122,10 @@ def _mention_entities(activity: Activity) -> list[dict[str, Any]]:
 class CollegeBot(ActivityHandler):
     """Dispatches each activity kind; policy (tenants, de-duplication, errors) applies to all of them."""
 
-    def __init__(self, services: Services, conversation_state: ConversationState, dialogs: list[Dialog]) -> None:
+    def __init__(self, services: Services, storage: Storage, dialogs: list[Dialog]) -> None:
         self._services = services
-        self._conversation_state = conversation_state
-        self._dialog_state = conversation_state.create_property(DIALOG_STATE)
+        self._conversation_state = ConversationState(storage)
+        self._dialog_state = self._conversation_state.create_property(DIALOG_STATE)
         self._dialogs = DialogSet(self._dialog_state)
         for dialog in dialogs:
             self._dialogs.add(dialog)
