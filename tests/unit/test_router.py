@@ -81,7 +81,7 @@ def test_duplicate_verb_and_operation_fail():
 
 
 def test_check_verbs_names_missing_handlers():
-    with pytest.raises(RegistrationError, match="nobody.home"):
+    with pytest.raises(RegistrationError, match=r"nobody\.home"):
         Registry().check_verbs({"nobody.home"})
 
 

@@ -17,7 +17,7 @@ def test_refuses_to_start_without_app_id_unless_dangerously_allowed():
 
 
 def test_local_mode_listens_only_on_loopback():
-    with pytest.raises(SettingsError, match="HOST=0.0.0.0 is not a loopback"):
+    with pytest.raises(SettingsError, match=r"HOST=0\.0\.0\.0 is not a loopback"):
         load(DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS="true", HOST="0.0.0.0")
 
 
@@ -30,7 +30,8 @@ def test_local_mode_listens_only_on_loopback():
         ({"MicrosoftAppPassword": "p"}, "MicrosoftAppId is missing"),
         ({"MicrosoftAppId": "abc", "MicrosoftAppPassword": "p", "DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS": "1"},
          "remove DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS"),
-        ({"DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS": "1", "AZURE_DEVOPS_PAT": "x"}, "AZURE_DEVOPS_ORG_URL is missing"),
+        ({"DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS": "1", "AZURE_DEVOPS_PAT": "x"},
+         "AZURE_DEVOPS_ORG_URL is missing"),
         ({"DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS": "1", "AZURE_CLIENT_SECRET": "x"}, "AZURE_CLIENT_ID is missing"),
         ({"DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS": "1", "AZURE_DEVOPS_ORG_URL": "dev.azure.com/x"},
          "https://dev.azure.com/<organization>"),
