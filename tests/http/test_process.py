@@ -1,0 +1,70 @@
+"""`python app.py` as a process: refuses bad configurations with a message, announces local mode, logs no secrets."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET_PAT = "pat-value-that-must-not-appear-anywhere"  # noqa: S105
+
+
+def run_app(env: dict[str, str], tmp_path: Path) -> subprocess.Popen:
+    base = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "AZURE_DEVOPS_CACHE_DIR")}
+    return subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=tmp_path, env={**base, **env},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ({}, "MicrosoftAppId is not set"),
+    ({"DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS": "true", "AZURE_DEVOPS_PAT": SECRET_PAT},
+     "AZURE_DEVOPS_ORG_URL is missing"),
+    ({"MicrosoftAppId": "0000", "MicrosoftAppType": "SingleTenant", "MicrosoftAppPassword": SECRET_PAT},
+     "MicrosoftAppTenantId is missing"),
+])
+def test_bad_configuration_stops_with_a_message(tmp_path, env, expected):
+    process = run_app(env, tmp_path)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 2
+    assert expected in err and "Traceback" not in err and SECRET_PAT not in err + out
+
+
+def test_local_mode_announces_itself_listens_on_loopback_and_logs_no_secret(tmp_path):
+    port = free_port()
+    process = run_app({"DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS": "true", "PORT": str(port),
+                       "AZURE_DEVOPS_ORG_URL": "http://127.0.0.1:9/college", "AZURE_DEVOPS_PAT": SECRET_PAT,
+                       "STORE_URL": f"sqlite:///{tmp_path}/bot.db"}, tmp_path)
+    try:
+        deadline = time.monotonic() + 30
+        health = None
+        while time.monotonic() < deadline and health is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+                    health = json.load(response)
+            except OSError:
+                time.sleep(0.05)
+        assert health == {"version": health["version"], "auth": "off", "backend": "sandbox"}
+        listening = Path("/proc/net/tcp").read_text().splitlines()[1:]
+        ours = [line.split()[1] for line in listening if line.split()[1].endswith(f":{port:04X}")]
+        assert ours and all(address.startswith("0100007F:") for address in ours), ours  # 127.0.0.1 only
+    finally:
+        process.terminate()
+        out, err = process.communicate(timeout=30)
+    assert "AUTHENTICATION IS OFF" in err
+    first = json.loads(err.splitlines()[0])
+    assert first["level"] == "WARNING"
+    assert SECRET_PAT not in err + out
