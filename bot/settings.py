@@ -91,10 +91,32 @@ class Settings(BaseSettings):
     azure_client_id: str = Field("", validation_alias="AZURE_CLIENT_ID")
     azure_client_secret: SecretStr = Field(SecretStr(""), validation_alias="AZURE_CLIENT_SECRET")
 
+    # Service connections: each live TestConnection gets this long before it is reported as timed out
+    connection_test_timeout_s: float = Field(10.0, validation_alias="CONNECTION_TEST_TIMEOUT_S", gt=0, le=60)
+    # doctor: what the workshop's setup must contain (the workshop's names by default)
+    doctor_repository: str = Field("aidevcollege", validation_alias="DOCTOR_REPOSITORY", min_length=1)
+    doctor_repository_url: str = Field("https://github.com/Azure/aidevcollege",
+                                       validation_alias="DOCTOR_REPOSITORY_URL")
+    doctor_github_connection: str = Field("", validation_alias="DOCTOR_GITHUB_CONNECTION")  # "": any GitHub one
+    doctor_arm_connection: str = Field("", validation_alias="DOCTOR_ARM_CONNECTION")  # "": any Azure RM one
+    doctor_secure_file: str = Field("config.json", validation_alias="DOCTOR_SECURE_FILE", min_length=1)
+    doctor_extension: str = Field("ms-air-aiagility.vss-services-azureml", validation_alias="DOCTOR_EXTENSION")
+    doctor_model: str = Field("", validation_alias="DOCTOR_MODEL")  # "": any Azure ML model artifact
+
     @field_validator("allowed_tenant_ids", "bot_admins", mode="before")
     @classmethod
     def _csv(cls, value: object) -> list[str]:
         return _split_csv(value)
+
+    @field_validator("doctor_extension")
+    @classmethod
+    def _extension_id(cls, value: str) -> str:
+        value = value.strip()
+        publisher, _, extension = value.partition(".")
+        if not publisher or not extension:
+            raise ValueError("DOCTOR_EXTENSION must look like <publisher>.<extension>, "
+                             "e.g. ms-air-aiagility.vss-services-azureml")
+        return value
 
     @field_validator("devops_org_url")
     @classmethod
