@@ -25,6 +25,9 @@ from bot.policy import Role
 CommandHandler = Callable[..., Awaitable[Any]]
 
 
+AREA_ORDER = ("General", "Repositories", "People", "Connections and setup", "Models", "Releases", "Administration")
+
+
 class RegistrationError(Exception):
     """A registration that would make routing ambiguous or broken."""
 
@@ -166,7 +169,10 @@ class Registry:
     # lookup -----------------------------------------------------------------------------------------
     @property
     def commands(self) -> list[CommandSpec]:
-        return list(self._commands.values())
+        """In help order: by area (AREA_ORDER first), then as registered."""
+        specs = list(self._commands.values())
+        rank = {area: i for i, area in enumerate(AREA_ORDER)}
+        return sorted(specs, key=lambda s: rank.get(s.area, len(AREA_ORDER)))
 
     @property
     def actions(self) -> list[ActionSpec]:
