@@ -27,8 +27,9 @@ from bot import dispatch
 from bot.logging_setup import new_correlation_id, reset_correlation_id, set_correlation_id
 from bot.parsing import normalise
 from bot.services.container import Services
+from bot.store import ETagConflict
 from bot.turn import Actor, CardAction, MemberDetails, Mention, Reply, Turn, Where
-from cards.errors import apology_card
+from cards.errors import apology_card, error_card
 from cards.welcome import welcome_card
 
 log = logging.getLogger(__name__)
@@ -140,6 +141,11 @@ class CollegeBot(ActivityHandler):
             if await self._admit(turn_context):
                 await super().on_turn(turn_context)
                 await self._conversation_state.save_changes(turn_context)
+        except ETagConflict:
+            log.warning("conversation state changed during the turn", extra={"activity_type": activity.type})
+            await self._deliver_safely(turn_context, Reply(card=error_card(
+                "Two messages crossed", "Something else changed this conversation while I was answering you.",
+                "Please send your message again.")))
         except Exception:  # the one place unexpected errors end: logged with the id, the user gets only the id
             log.exception("unexpected error in turn", extra={"activity_type": activity.type})
             await self._apologise(turn_context, correlation_id)
@@ -172,14 +178,16 @@ class CollegeBot(ActivityHandler):
         return True
 
     async def _apologise(self, ctx: TurnContext, correlation_id: str) -> None:
-        reply = Reply(card=apology_card(correlation_id))
+        await self._deliver_safely(ctx, Reply(card=apology_card(correlation_id)))
+
+    async def _deliver_safely(self, ctx: TurnContext, reply: Reply) -> None:
         try:
             if ctx.activity.type == ActivityTypes.invoke:
                 await self._send_invoke_response(ctx, reply)
             else:
                 await ctx.send_activity(reply_activity(reply))
         except (HttpOperationError, OSError):
-            log.exception("could not deliver the apology")
+            log.exception("could not deliver the answer")
 
     @staticmethod
     async def _send_invoke_response(ctx: TurnContext, reply: Reply) -> None:
