@@ -75,7 +75,7 @@ async def test_role_is_rechecked_at_confirm_time(teams):
     message, buttons = await ask(teams)
     services = teams.http.app[RUNTIME].services
     services.policy = Policy([])  # Alice is no longer an admin
-    status, result = await teams.click_action(buttons["Confirm"], card_id=message.activity_id)
+    _, result = await teams.click_action(buttons["Confirm"], card_id=message.activity_id)
     assert "no longer have the role" in " ".join(card_texts(result)) and CALLS == []
     entries = await services.audit.latest(5)
     assert any(e.action == "practice.run.confirm" and e.outcome == "refused" for e in entries)
@@ -86,17 +86,17 @@ async def test_tokens_expire_after_ten_minutes(teams):
     services = teams.http.app[RUNTIME].services
     real_clock = services.clock
     services.clock = lambda: real_clock() + timedelta(minutes=10, seconds=1)
-    status, result = await teams.click_action(buttons["Confirm"], card_id=message.activity_id)
+    _, result = await teams.click_action(buttons["Confirm"], card_id=message.activity_id)
     assert "expired" in " ".join(card_texts(result)) and CALLS == []
 
 
 async def test_cancel_only_by_the_requester(teams):
     message, buttons = await ask(teams)
-    status, refused = await teams.click_action(buttons["Cancel"], who="bob", card_id=message.activity_id)
+    _, refused = await teams.click_action(buttons["Cancel"], who="bob", card_id=message.activity_id)
     assert "only Alice Admin, who asked, can cancel" in " ".join(card_texts(refused))
-    status, cancelled = await teams.click_action(buttons["Cancel"], card_id=message.activity_id)
+    _, cancelled = await teams.click_action(buttons["Cancel"], card_id=message.activity_id)
     assert "Cancelled" in " ".join(card_texts(cancelled)) and "Alice Admin" in " ".join(card_texts(cancelled))
-    status, late = await teams.click_action(buttons["Confirm"], card_id=message.activity_id)
+    _, late = await teams.click_action(buttons["Confirm"], card_id=message.activity_id)
     assert "already handled" in " ".join(card_texts(late)) and CALLS == []
     entries = await teams.http.app[RUNTIME].services.audit.latest(5)
     assert entries[0].action == "practice.run" and entries[0].outcome == "cancelled"

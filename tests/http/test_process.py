@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SECRET_PAT = "pat-value-that-must-not-appear-anywhere"  # noqa: S105
+SECRET_PAT = "pat-value-that-must-not-appear-anywhere"
 
 
 def run_app(env: dict[str, str], tmp_path: Path) -> subprocess.Popen:
