@@ -12,6 +12,7 @@ from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import ActivityTypes, ConversationReference
 
+from bot.connector_retry import with_connector_retry
 from bot.errors import NotFound
 from bot.store import Store
 from bot.teams_edge import reply_activity
@@ -39,7 +40,7 @@ class BotMessenger:
         sent: list[str] = []
 
         async def callback(ctx: TurnContext) -> None:
-            response = await ctx.send_activity(reply_activity(reply))
+            response = await with_connector_retry(lambda: ctx.send_activity(reply_activity(reply)))
             sent.append(response.id if response else "")
 
         await self._adapter.continue_conversation(await self._reference(conversation_id), callback, self._app_id)
@@ -50,6 +51,6 @@ class BotMessenger:
             activity = reply_activity(reply)
             activity.id = activity_id
             activity.type = ActivityTypes.message
-            await ctx.update_activity(activity)
+            await with_connector_retry(lambda: ctx.update_activity(activity))
 
         await self._adapter.continue_conversation(await self._reference(conversation_id), callback, self._app_id)

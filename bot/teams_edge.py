@@ -24,6 +24,7 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from msrest.exceptions import HttpOperationError
 
 from bot import dispatch
+from bot.connector_retry import with_connector_retry
 from bot.logging_setup import new_correlation_id, reset_correlation_id, set_correlation_id
 from bot.parsing import normalise
 from bot.services.container import Services
@@ -65,14 +66,14 @@ class _TurnConversation:
         self._dialogs = dialogs
 
     async def send(self, reply: Reply) -> str:
-        response = await self._ctx.send_activity(reply_activity(reply))
+        response = await with_connector_retry(lambda: self._ctx.send_activity(reply_activity(reply)))
         return response.id if response else ""
 
     async def update(self, activity_id: str, reply: Reply) -> None:
         activity = reply_activity(reply)
         activity.id = activity_id
         activity.type = ActivityTypes.message
-        await self._ctx.update_activity(activity)
+        await with_connector_retry(lambda: self._ctx.update_activity(activity))
 
     async def member_details(self, channel_user_id: str) -> MemberDetails | None:
         if self._ctx.activity.channel_id != "msteams":
@@ -185,7 +186,7 @@ class CollegeBot(ActivityHandler):
             if ctx.activity.type == ActivityTypes.invoke:
                 await self._send_invoke_response(ctx, reply)
             else:
-                await ctx.send_activity(reply_activity(reply))
+                await with_connector_retry(lambda: ctx.send_activity(reply_activity(reply)))
         except (HttpOperationError, OSError):
             log.exception("could not deliver the answer")
 
@@ -281,7 +282,7 @@ class CollegeBot(ActivityHandler):
     @staticmethod
     async def _deliver(ctx: TurnContext, reply: Reply) -> None:
         if reply.card is not None or reply.text:
-            await ctx.send_activity(reply_activity(reply))
+            await with_connector_retry(lambda: ctx.send_activity(reply_activity(reply)))
 
     # card actions (Action.Execute) ---------------------------------------------------------------------------
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
@@ -309,4 +310,5 @@ class CollegeBot(ActivityHandler):
         """One welcome card per conversation, however many install events arrive."""
         if await self._remember(ctx):
             in_team = (ctx.activity.conversation.conversation_type or "personal") != "personal"
-            await ctx.send_activity(reply_activity(Reply(card=welcome_card(self._services.bot_name, in_team))))
+            card = welcome_card(self._services.bot_name, in_team)
+            await with_connector_retry(lambda: ctx.send_activity(reply_activity(Reply(card=card))))

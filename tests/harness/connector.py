@@ -44,6 +44,7 @@ class ConnectorStandIn:
     sent: list[Sent] = field(default_factory=list)
     card_problems: list[str] = field(default_factory=list)
     fail_next: list[int] = field(default_factory=list)  # statuses to answer the next sends with
+    refused: int = 0
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def app(self) -> web.Application:
@@ -61,7 +62,9 @@ class ConnectorStandIn:
 
     async def _send(self, request: web.Request) -> web.Response:
         if self.fail_next:
-            return web.json_response({"error": {"code": "Throttled"}}, status=self.fail_next.pop(0))
+            self.refused += 1
+            return web.json_response({"error": {"code": "Throttled", "message": "slow down"}},
+                                     status=self.fail_next.pop(0), headers={"Retry-After": "0"})
         activity = await request.json()
         self._check(activity)
         activity_id = f"bot-{next(self._ids)}"
