@@ -4,7 +4,8 @@ Everything runs in a private network namespace (only loopback): `make test` star
 directly as root, the `private_network` fixture moves the test process into a fresh one first.
 
 Session scope (started once, on first use): the sandbox, the bot (`python app.py`, local mode, its own
-SQLite store), one Playground per signed-in person, one Chromium. Function scope: `teams`, a fresh page
+SQLite store), one Playground per signed-in person. Package scope: one Chromium (closed when the e2e tests
+are done, because Playwright's sync API keeps an asyncio loop running while it is open). Function scope: `teams`, a fresh page
 signed in as alice; `teams_as("bob")` gives a page signed in as someone else (their own Playground).
 A failing test leaves a screenshot under test-artifacts/e2e/.
 
@@ -125,9 +126,13 @@ def playgrounds(private_network, bot_server: BotServer, e2e_dir: Path) -> Iterat
     devstack.stop_all([child for _, child in running.values()])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(private_network, e2e_dir: Path):
-    """One headless system Chromium with a fresh profile; requests off loopback are aborted."""
+    """One headless system Chromium with a fresh profile; requests off loopback are aborted.
+
+    Package scope, not session: Playwright's sync API keeps an asyncio loop running on this thread while
+    it is open, which breaks every async test that would run after it.
+    """
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
