@@ -5,9 +5,9 @@ directly as root, the `private_network` fixture moves the test process into a fr
 
 Session scope (started once, on first use): the sandbox, the bot (`python app.py`, local mode, its own
 SQLite store), one Playground per signed-in person. Package scope: one Chromium (closed when the e2e tests
-are done, because Playwright's sync API keeps an asyncio loop running while it is open). Function scope: `teams`, a fresh page
-signed in as alice; `teams_as("bob")` gives a page signed in as someone else (their own Playground).
-A failing test leaves a screenshot under test-artifacts/e2e/.
+are done, because Playwright's sync API keeps an asyncio loop running while it is open).
+Function scope: `teams`, a fresh page signed in as alice; `teams_as("bob")`, a fresh page signed in as
+someone else (on their own Playground). A failing test leaves a screenshot under test-artifacts/e2e/.
 
     def test_something(teams):
         teams.open_channel()
