@@ -29,6 +29,8 @@ class Runtime:
 
     async def close(self) -> None:
         await self.services.background.close()
+        if self.services.devops is not None:
+            await self.services.devops.close()
         await self.services.store.close()
 
 
@@ -41,7 +43,20 @@ def build_services(settings: Settings, store: Store) -> Services:
         registry=REGISTRY,
     )
     services.readiness["store"] = store.ping
+    if settings.devops_configured:
+        _add_devops(services, settings)
     return services
+
+
+def _add_devops(services: Services, settings: Settings) -> None:
+    """Azure DevOps client, its readiness check and the admin role source (no network call at start-up)."""
+    from bot.services.devops import DevOpsClient
+    from bot.services.devops.readiness import ProjectReachable
+    from bot.services.devops.roles import DevOpsAdmins
+
+    services.devops = DevOpsClient.from_settings(settings)
+    services.readiness["azure_devops"] = ProjectReachable(services.devops)
+    services.policy.add_source(DevOpsAdmins(services.devops, settings.admin_group))
 
 
 async def build_runtime(settings: Settings) -> Runtime:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from bot.audit import AuditLog
 from bot.background import Background
@@ -13,6 +14,9 @@ from bot.router import Registry
 from bot.settings import Settings
 from bot.store import Store
 from bot.turn import Messenger
+
+if TYPE_CHECKING:
+    from bot.services.devops import DevOpsClient
 
 
 def utc_now() -> datetime:
@@ -30,6 +34,8 @@ class Services:
     audit: AuditLog
     registry: Registry
     messenger: Messenger | None = None  # set once the adapter exists
+    # Azure DevOps (bot.services.devops); None when AZURE_DEVOPS_ORG_URL is unset: use devops.require(services)
+    devops: DevOpsClient | None = None
     background: Background = field(default_factory=Background)
     bot_name: str = "College Bot"
     clock: Callable[[], datetime] = utc_now

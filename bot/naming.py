@@ -1,0 +1,119 @@
+"""Names and URLs checked before anything reaches Azure DevOps, and credentials kept out of every message.
+
+Repository names follow Microsoft's published restrictions ("Naming restrictions and conventions",
+learn.microsoft.com/azure/devops/organizations/settings/naming-restrictions#azure-repos-git). The same table
+(tests/data/repo_name_cases.json) runs against this validator and, through the SDK, against the sandbox.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+MAX_REPO_NAME = 64
+FORBIDDEN = '\\/:*?"<>|;#${},+=[]'
+RESERVED = frozenset(
+    n.lower()
+    for n in ["AUX", "CON", "NUL", "PRN", "DefaultCollection", "SERVER", "SignalR", "Web"]
+    + [f"COM{i}" for i in range(1, 11)]
+    + [f"LPT{i}" for i in range(1, 10)]
+)
+
+
+def repository_name_problem(name: str) -> str | None:
+    """What is wrong with ``name`` as a Git repository name, in words a user can act on; None when fine."""
+    if not name or not name.strip():
+        return "A repository name must not be empty."
+    length = sum(2 if ord(ch) > 0xFFFF else 1 for ch in name)  # the service counts UTF-16 code units
+    if length > MAX_REPO_NAME:
+        return f"A repository name can have at most {MAX_REPO_NAME} characters; this one has {length}."
+    for ch in name:
+        if ord(ch) > 0xFFFF:
+            return "A repository name must not contain characters outside the Basic Multilingual Plane (emoji)."
+        if unicodedata.category(ch) in ("Cc", "Cs"):
+            return f"A repository name must not contain control characters (found U+{ord(ch):04X})."
+    bad = sorted({ch for ch in name if ch in FORBIDDEN}, key=FORBIDDEN.index)
+    if bad:
+        return "A repository name must not contain " + " ".join(bad) + f" (none of {FORBIDDEN} are allowed)."
+    if name.startswith("_"):
+        return "A repository name must not start with an underscore."
+    if name.startswith("."):
+        return "A repository name must not start with a period."
+    if name.endswith("."):
+        return "A repository name must not end with a period."
+    if name.lower() in RESERVED:
+        return f"'{name}' is a system reserved name (AUX, COM1-COM10, CON, DefaultCollection, LPT1-LPT9, NUL, " \
+               "PRN, SERVER, SignalR, Web)."
+    return None
+
+
+# credentials --------------------------------------------------------------------------------------------------
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]*@")
+
+
+def scrub_credentials(text: str) -> str:
+    """Removes user:password@ (and bare token@) from every URL inside ``text``."""
+    return _USERINFO.sub(r"\1", text or "")
+
+
+def redact_url(url: str) -> str:
+    """``https://user:token@host/path`` -> ``https://host/path``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return scrub_credentials(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    if parts.port:
+        host += f":{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+@dataclass(frozen=True)
+class ImportSource:
+    """A Git URL to import from: ``url`` as given (may hold credentials: only ever sent to Azure DevOps),
+    ``shown`` without them (for cards, logs and the audit), and the repository name it suggests."""
+
+    url: str
+    shown: str
+    has_credentials: bool
+    suggested_name: str
+
+    def __repr__(self) -> str:  # never print the credentials, even by accident
+        return f"ImportSource(shown={self.shown!r}, has_credentials={self.has_credentials})"
+
+    __str__ = __repr__
+
+
+def import_source_problem(url: str) -> str | None:
+    try:
+        parts = urlsplit(url)
+        _ = parts.port
+    except ValueError:
+        return "That is not a valid URL."
+    if parts.scheme not in ("https", "http"):
+        return "Azure DevOps imports Git repositories over HTTPS: give a URL that starts with https://."
+    if not parts.hostname:
+        return "The URL has no host name."
+    if not parts.path.strip("/"):
+        return "The URL names no repository (it has no path)."
+    return None
+
+
+def parse_import_source(url: str) -> ImportSource:
+    """Raises ValueError (message says what is wrong, without the credentials) for an unusable URL."""
+    url = url.strip().strip("<>")
+    problem = import_source_problem(url)
+    if problem:
+        raise ValueError(problem)
+    parts = urlsplit(url)
+    last = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    suggested = last[:-4] if last.lower().endswith(".git") else last
+    return ImportSource(url=url, shown=redact_url(url),
+                        has_credentials=parts.username is not None or parts.password is not None,
+                        suggested_name=suggested)

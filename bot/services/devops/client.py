@@ -1,0 +1,399 @@
+"""Azure DevOps through the azure-devops SDK: authenticated, off the event loop, under the project's retry policy.
+
+    devops = DevOpsClient.from_settings(settings)
+    repos = await devops.call(lambda c: c.git.get_repositories(devops.project), idempotent=True, what="list repos")
+    repo = await devops.call(lambda c: c.git.create_repository(options, devops.project), idempotent=False,
+                             verify=lambda: devops.find(lambda c: c.git.get_repository(name, devops.project)),
+                             what="create repo")
+    raw = await devops.send_raw("graph", "GET", location_id, "7.1-preview.1", query={...}, idempotent=True)
+
+* The SDK is synchronous (msrest + requests): every call runs in a small thread pool of its own, never on the
+  event loop. azure.devops and azure.identity are imported on first use, so start-up stays fast.
+* msrest's own retries are switched off on every SDK client (urllib3 ``Retry(0)``): the policy in retry.py is
+  the only one, so one attempt is one HTTP request (it retries 429 with Retry-After, POSTs only after a check).
+* Failures come back as the bot's expected errors (bot.errors) with ``.status`` and ``.type_key`` set:
+  400 InvalidInput, 403 NotAllowed, 404 NotFound, 409 AlreadyExists, 401/bad token ServiceUnavailable
+  ("the bot's credentials"), 429/5xx/timeouts/dropped connections ServiceUnavailable with a next step.
+  Credentials inside URLs never reach a message (bot.naming.scrub_credentials).
+* Auth: AZURE_DEVOPS_PAT as basic auth, or an Entra token (scope 499b84ac-.../.default) from azure-identity:
+  AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, else the environment's other credentials (certificate,
+  workload identity), else a managed identity. The token is refreshed five minutes before it expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import re
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from msrest.authentication import Authentication, BasicAuthentication
+
+from bot.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound, ServiceUnavailable, UserFacingError
+from bot.naming import scrub_credentials
+from bot.services.devops.retry import Failure, GaveUp, RetryPolicy, parse_retry_after
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+AZURE_DEVOPS_SCOPE = "499b84ac-1321-427f-aa17-267ca6975798/.default"
+TOKEN_REFRESH_MARGIN_S = 300
+DEFAULT_TIMEOUT_S = 15.0
+_STATUS_IN_TEXT = re.compile(r"Operation returned a (\d{3}) status code")
+
+# name -> (factory method on ClientFactoryV7_1)
+_CLIENTS = {
+    "core": "get_core_client",
+    "git": "get_git_client",
+    "graph": "get_graph_client",
+    "entitlements": "get_member_entitlement_management_client",
+    "service_endpoints": "get_service_endpoint_client",
+    "task_agent": "get_task_agent_client",
+    "extensions": "get_extension_management_client",
+    "release": "get_release_client",
+    "location": "get_location_client",
+}
+
+
+class EntraTokenAuthentication(Authentication):
+    """msrest Authentication with a bearer token from an azure-identity credential, refreshed before expiry."""
+
+    def __init__(self, credential: Any, scope: str = AZURE_DEVOPS_SCOPE, clock: Callable[[], float] = time.time,
+                 margin_s: float = TOKEN_REFRESH_MARGIN_S) -> None:
+        super().__init__()
+        self._credential = credential
+        self._scope = scope
+        self._clock = clock
+        self._margin = margin_s
+        self._token: str = ""
+        self._expires_on: float = 0.0
+        self._lock = threading.Lock()
+
+    def token(self) -> str:
+        with self._lock:
+            if not self._token or self._expires_on - self._clock() < self._margin:
+                access = self._credential.get_token(self._scope)
+                self._token, self._expires_on = access.token, float(access.expires_on)
+            return self._token
+
+    def signed_session(self, session: Any = None) -> Any:
+        session = super().signed_session(session)
+        session.headers["Authorization"] = f"Bearer {self.token()}"
+        return session
+
+
+def entra_credential(settings: Settings) -> Any:
+    """The azure-identity credential the settings describe (imported here, on first use)."""
+    from azure.identity import (
+        ChainedTokenCredential,
+        ClientSecretCredential,
+        EnvironmentCredential,
+        ManagedIdentityCredential,
+    )
+
+    secret = settings.azure_client_secret.get_secret_value()
+    if secret:
+        return ClientSecretCredential(settings.azure_tenant_id, settings.azure_client_id, secret)
+    managed = ManagedIdentityCredential(client_id=settings.azure_client_id or None)
+    return ChainedTokenCredential(EnvironmentCredential(), managed)
+
+
+def authentication_for(settings: Settings) -> Authentication:
+    pat = settings.devops_pat.get_secret_value()
+    if pat:
+        return BasicAuthentication("", pat)
+    return EntraTokenAuthentication(entra_credential(settings))
+
+
+def _harden(sdk_client: Any, timeout_s: float) -> Any:
+    """No msrest/urllib3 retries (ours only), a request timeout, and the HTTP status and headers kept on errors."""
+    from urllib3 import Retry
+
+    no_retries = Retry(total=0, read=False, redirect=0, raise_on_status=False)
+    no_retries.BACKOFF_MAX = 0  # type: ignore[attr-defined]  # msrest logs this attribute (urllib3 1.x name)
+    sdk_client.config.retry_policy.policy = no_retries
+    # msrest keeps one requests.Session per thread, configured when it is made; the constructing thread's was
+    # made already with the default retries: forget it, so every session is made with the policy above.
+    driver = sdk_client._client.config.pipeline._sender.driver
+    driver._session_mapping = threading.local()
+    sdk_client.config.connection.timeout = timeout_s
+    original = sdk_client._handle_error
+
+    def handle_error(request: Any, response: Any) -> None:
+        try:
+            original(request, response)
+        except Exception as exc:
+            exc.http_status = response.status_code  # type: ignore[attr-defined]
+            exc.http_headers = dict(response.headers)  # type: ignore[attr-defined]
+            raise
+
+    sdk_client._handle_error = handle_error
+    return sdk_client
+
+
+def _connection_class() -> type:
+    from azure.devops.connection import Connection
+    from azure.devops.v7_1.location.location_client import LocationClient
+
+    class HardenedConnection(Connection):
+        """A Connection whose every client (the resource-area lookup's too) follows _harden."""
+
+        timeout_s = DEFAULT_TIMEOUT_S
+
+        def _get_client_instance(self, client_class: type) -> Any:
+            return _harden(super()._get_client_instance(client_class), self.timeout_s)
+
+        def _get_resource_areas(self, force: bool = False) -> Any:
+            if self._resource_areas is None or force:
+                location_client = _harden(LocationClient(self.base_url, self._creds), self.timeout_s)
+                self._resource_areas = location_client.get_resource_areas() or []
+            return self._resource_areas
+
+    return HardenedConnection
+
+
+class SdkClients:
+    """The SDK's v7.1 clients, created on first use (inside the worker thread: creating one may call the server)."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self._lock = threading.Lock()
+        self._made: dict[str, Any] = {}
+
+    def get(self, name: str) -> Any:
+        with self._lock:
+            if name not in self._made:
+                self._made[name] = getattr(self.connection.clients_v7_1, _CLIENTS[name])()
+            return self._made[name]
+
+    core = property(lambda self: self.get("core"))
+    git = property(lambda self: self.get("git"))
+    graph = property(lambda self: self.get("graph"))
+    entitlements = property(lambda self: self.get("entitlements"))
+    service_endpoints = property(lambda self: self.get("service_endpoints"))
+    task_agent = property(lambda self: self.get("task_agent"))
+    extensions = property(lambda self: self.get("extensions"))
+    release = property(lambda self: self.get("release"))
+    location = property(lambda self: self.get("location"))
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    status: int
+    headers: dict[str, str]
+    body: Any  # parsed JSON (None when empty)
+
+    @property
+    def continuation_token(self) -> str:
+        for key, value in self.headers.items():
+            if key.lower() == "x-ms-continuationtoken":
+                return value
+        return ""
+
+
+def to_failure(exc: BaseException) -> Failure | None:
+    """An SDK/transport exception as a Failure, or None when it is not a failure of the call (a bug)."""
+    from azure.devops.exceptions import AzureDevOpsAuthenticationError, AzureDevOpsServiceError
+    from msrest.exceptions import AuthenticationError, ClientRequestError
+
+    status = getattr(exc, "http_status", None)
+    headers = getattr(exc, "http_headers", None) or {}
+    retry_after = parse_retry_after(next((v for k, v in headers.items() if k.lower() == "retry-after"), None))
+    message = scrub_credentials(str(getattr(exc, "message", "") or exc))
+    if isinstance(exc, AzureDevOpsAuthenticationError | AuthenticationError):
+        return Failure(message, status=status or 401, kind="auth")
+    if isinstance(exc, AzureDevOpsServiceError):
+        return Failure(message, status=status, kind="http", type_key=exc.type_key or "", retry_after=retry_after)
+    if status is not None:
+        return Failure(message, status=status, kind="http", retry_after=retry_after)
+    if isinstance(exc, ClientRequestError):
+        match = _STATUS_IN_TEXT.search(message)
+        if match:
+            return Failure(message, status=int(match.group(1)), kind="http", retry_after=retry_after)
+        inner = getattr(exc, "inner_exception", None) or exc.__cause__
+        import requests
+
+        if isinstance(inner, requests.exceptions.Timeout):
+            return Failure("Azure DevOps did not answer in time.", kind="timeout")
+        if isinstance(inner, requests.exceptions.RequestException):
+            return Failure("The connection to Azure DevOps failed.", kind="connection")
+        return Failure(message, kind="connection")
+    try:
+        from azure.core.exceptions import ClientAuthenticationError
+    except ImportError:  # pragma: no cover - azure-core is a dependency of azure-identity
+        return None
+    if isinstance(exc, ClientAuthenticationError):
+        return Failure("The bot could not get an Entra token for Azure DevOps.", kind="auth")
+    return None
+
+
+def to_user_error(failure: Failure, gave_up: GaveUp | None = None, what: str = "") -> UserFacingError:
+    """The card-ready error for a failed call; keeps .status and .type_key for handlers that look closer."""
+    doing = f" ({what})" if what else ""
+    status = failure.status
+    error: UserFacingError
+    if failure.kind == "auth":
+        error = ServiceUnavailable(
+            "Azure DevOps did not accept the bot's credentials.",
+            title="Azure DevOps refused the bot",
+            next_step="An admin should check AZURE_DEVOPS_PAT (expired? scopes?) or the Entra identity the bot "
+            "runs as (AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, or its managed identity) and its access "
+            "to the organization.")
+    elif status == 429:
+        wait = failure.retry_after
+        error = ServiceUnavailable(
+            f"Azure DevOps is throttling the bot right now{doing}.",
+            title="Azure DevOps is busy",
+            next_step=f"Try again in {round(wait)} seconds." if wait else "Try again in a minute.")
+    elif failure.transient:
+        reason = {"timeout": "did not answer in time", "connection": "could not be reached"}.get(
+            failure.kind, f"answered {status}")
+        error = ServiceUnavailable(
+            f"Azure DevOps {reason}{doing}. Nothing more was done.",
+            next_step="Try again in a minute. If it keeps failing, check https://status.dev.azure.com.")
+    elif status == 404:
+        error = NotFound(failure.message)
+    elif status == 409:
+        error = AlreadyExists(failure.message)
+    elif status == 403:
+        error = NotAllowed(f"Azure DevOps does not let the bot's identity do this: {failure.message}",
+                           next_step="Give the bot's Azure DevOps identity the permission, or do it in the portal.")
+    elif status is not None and 400 <= status < 500:
+        error = InvalidInput(failure.message)
+    else:
+        error = ServiceUnavailable(f"Azure DevOps failed{doing}: {failure.message}",
+                                   next_step="Try again in a minute.")
+    error.status = status  # type: ignore[attr-defined]
+    error.type_key = failure.type_key  # type: ignore[attr-defined]
+    error.retry_after = failure.retry_after  # type: ignore[attr-defined]
+    return error
+
+
+class DevOpsClient:
+    """The bot's one way into Azure DevOps (see the module docstring)."""
+
+    def __init__(self, org_url: str, project: str, team: str, authentication: Authentication, *,
+                 policy: RetryPolicy | None = None, timeout_s: float = DEFAULT_TIMEOUT_S, max_workers: int = 16,
+                 backend: str = "azure") -> None:
+        self.org_url = org_url.rstrip("/")
+        self.project = project
+        self.team = team
+        self.backend = backend
+        self.policy = policy or RetryPolicy()
+        self._auth = authentication
+        self._timeout_s = timeout_s
+        self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="azure-devops")
+        self._clients: SdkClients | None = None
+        self._clients_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **kw: Any) -> DevOpsClient:
+        return cls(settings.devops_org_url, settings.devops_project, settings.devops_team,
+                   authentication_for(settings), backend=settings.backend, **kw)
+
+    # plumbing ---------------------------------------------------------------------------------------------
+    def _sdk(self) -> SdkClients:
+        with self._clients_lock:
+            if self._clients is None:
+                connection_class = _connection_class()
+                connection = connection_class(base_url=self.org_url, creds=self._auth,
+                                              user_agent="college-bot")
+                connection.timeout_s = self._timeout_s
+                self._clients = SdkClients(connection)
+            return self._clients
+
+    async def _in_thread(self, fn: Callable[[SdkClients], T]) -> T:
+        loop = asyncio.get_running_loop()
+
+        def run() -> T:
+            try:
+                return fn(self._sdk())
+            except Exception as exc:
+                failure = to_failure(exc)
+                if failure is None:
+                    raise
+                raise failure from None
+
+        return await loop.run_in_executor(self._executor, functools.partial(run))
+
+    # the API ------------------------------------------------------------------------------------------------
+    async def call(self, fn: Callable[[SdkClients], T], *, idempotent: bool,
+                   verify: Callable[[], Awaitable[T | None]] | None = None, what: str = "") -> T:
+        """Runs ``fn(clients)`` in a worker thread under the retry policy; failures become bot errors.
+
+        ``idempotent=False`` (a create): the call is repeated only after ``verify()`` (which returns the created
+        thing, or None) says the failed attempt did not take effect.
+        """
+        try:
+            return await self.policy.run(lambda: self._in_thread(fn), idempotent=idempotent, verify=verify,
+                                         what=what or "azure devops call")
+        except GaveUp as exc:
+            log.warning("azure devops call gave up", extra={"what": what, "attempts": exc.attempts,
+                                                            "status": exc.last.status, "reason": exc.reason})
+            raise to_user_error(exc.last, exc, what) from None
+        except Failure as failure:
+            log.info("azure devops call failed", extra={"what": what, "status": failure.status,
+                                                        "type_key": failure.type_key})
+            raise to_user_error(failure, None, what) from None
+
+    async def find(self, fn: Callable[[SdkClients], T], *, what: str = "") -> T | None:
+        """Like call (idempotent), but a 404 answers None instead of raising: for ``verify`` and lookups."""
+        try:
+            return await self.call(fn, idempotent=True, what=what)
+        except NotFound:
+            return None
+
+    async def send_raw(self, client: str, method: str, location_id: str, version: str, *,
+                       route_values: dict[str, Any] | None = None, query: dict[str, Any] | None = None,
+                       content: Any = None, idempotent: bool | None = None,
+                       verify: Callable[[], Awaitable[RawResponse | None]] | None = None,
+                       what: str = "") -> RawResponse:
+        """An API call by location id through ``client._send`` (the SDK's own routing, auth and api-version
+        negotiation) for what the SDK lacks or hides: response headers (x-ms-continuationtoken), raw bodies."""
+        is_idempotent = method.upper() in ("GET", "HEAD", "PUT", "DELETE", "OPTIONS") if idempotent is None \
+            else idempotent
+
+        def send(c: SdkClients) -> RawResponse:
+            sdk_client = c.get(client)
+            response = sdk_client._send(http_method=method.upper(), location_id=location_id, version=version,
+                                        route_values=dict(route_values or {}), query_parameters=query,
+                                        content=content)
+            body = None
+            if response.content:
+                text = response.content.decode("utf-8-sig", errors="replace")
+                import json
+
+                try:
+                    body = json.loads(text)
+                except ValueError:
+                    body = text
+            return RawResponse(response.status_code, dict(response.headers), body)
+
+        return await self.call(send, idempotent=is_idempotent, verify=verify, what=what or f"{method} {location_id}")
+
+    async def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def require(services: Any) -> DevOpsClient:
+    """The configured client, or a NotConfigured error naming the settings to set."""
+    from bot.errors import NotConfigured
+
+    client = getattr(services, "devops", None)
+    if client is None:
+        raise NotConfigured(
+            "Azure DevOps is not configured for this bot.",
+            next_step="Set AZURE_DEVOPS_ORG_URL (https://dev.azure.com/<organization>), AZURE_DEVOPS_PROJECT, "
+            "AZURE_DEVOPS_TEAM and either AZURE_DEVOPS_PAT or an Entra identity (AZURE_CLIENT_ID, AZURE_TENANT_ID, "
+            "AZURE_CLIENT_SECRET, or a managed identity), then restart the bot.")
+    return client

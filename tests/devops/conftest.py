@@ -1,0 +1,54 @@
+"""Fixtures for the Azure DevOps commands: the sandbox (tests/sandbox_fixtures.py) and the bot pointed at it.
+
+    async def test_something(devops_bot, devops_sandbox):
+        card = await devops_bot.ask("repos")                 # a TeamsClient (tests/harness/teams.py)
+        devops_sandbox.requests(since=...)                   # what reached "Azure DevOps"
+        services_of(devops_bot).devops                       # the bot's DevOpsClient (e.g. to fake its sleep)
+
+Admins come from Azure DevOps here (BOT_ADMINS is empty): Alice is the College Team's admin, Bob is not.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import sandbox_fixtures
+
+devops_sandbox_server = sandbox_fixtures.devops_sandbox_server
+devops_sandbox = sandbox_fixtures.devops_sandbox
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_sdk_location_cache():
+    """The SDK caches OPTIONS answers on disk by URL; sandbox ports change between runs, so start clean."""
+    from azure.devops._file_cache import OPTIONS_CACHE, RESOURCE_CACHE
+
+    OPTIONS_CACHE.clear()
+    RESOURCE_CACHE.clear()
+
+
+def services_of(teams):
+    """The running bot's Services (tests reach into it only to fake time or inspect the client)."""
+    from app import RUNTIME
+
+    return teams.http.app[RUNTIME].services
+
+
+class RecordingSleep:
+    """A fake sleep for the retry policy: records each wait, waits for nothing."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+@pytest.fixture
+async def devops_bot(make_bot, devops_sandbox):
+    """The bot with the sandbox's settings; retries sleep through RecordingSleep (``.sleeps``)."""
+    teams = await make_bot(**devops_sandbox.env, BOT_ADMINS="")
+    sleep = RecordingSleep()
+    services_of(teams).devops.policy.sleep = sleep
+    teams.sleeps = sleep
+    return teams

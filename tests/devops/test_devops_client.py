@@ -1,0 +1,122 @@
+"""DevOpsClient against the sandbox: threads, retries (ours, not msrest's), error mapping, raw sends, roles."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.errors import NotConfigured, NotFound, ServiceUnavailable
+from bot.settings import load_settings
+from tests.devops.conftest import RecordingSleep, services_of
+from tests.harness.cards import card_texts
+
+GRAPH_USERS = "005e26ec-6b77-4e4f-a986-b3827bf241f5"
+
+
+@pytest.fixture
+async def devops(devops_sandbox):
+    from bot.services.devops import DevOpsClient
+
+    settings = load_settings(_env_file=None, DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS=True, **devops_sandbox.env)
+    client = DevOpsClient.from_settings(settings)
+    client.policy.sleep = RecordingSleep()
+    yield client
+    await client.close()
+
+
+def _calls(devops_sandbox, since, needle):
+    return [r for r in devops_sandbox.requests(since) if needle in r["path"].lower()]
+
+
+async def test_a_call_runs_the_sdk_and_maps_404(devops):
+    repos = await devops.call(lambda c: c.git.get_repositories(devops.project), idempotent=True)
+    assert [r.name for r in repos] == ["aidevcollege"]
+    with pytest.raises(NotFound) as caught:
+        await devops.call(lambda c: c.git.get_repository("nope", devops.project), idempotent=True)
+    assert caught.value.status == 404 and caught.value.type_key == "GitRepositoryNotFoundException"
+    assert await devops.find(lambda c: c.git.get_repository("nope", devops.project)) is None
+
+
+async def test_idempotent_503_is_retried_by_us_once_per_attempt(devops, devops_sandbox):
+    await devops.call(lambda c: c.git.get_repositories(devops.project), idempotent=True)  # warm up locations
+    since = devops_sandbox.last_seq()
+    devops_sandbox.add_fault(path_regex="git/repositories", method="GET", status=503, count=2)
+    repos = await devops.call(lambda c: c.git.get_repositories(devops.project), idempotent=True)
+    assert repos
+    statuses = [r["status"] for r in _calls(devops_sandbox, since, "git/repositories")]
+    assert statuses == [503, 503, 200]  # exactly our attempts: msrest's own retries are off
+    assert len(devops.policy.sleep.waits) == 2
+
+
+async def test_429_retry_after_is_honoured(devops, devops_sandbox):
+    await devops.call(lambda c: c.git.get_repositories(devops.project), idempotent=True)
+    devops_sandbox.add_fault(path_regex="git/repositories", method="GET", status=429, retry_after=3, count=1)
+    await devops.call(lambda c: c.git.get_repositories(devops.project), idempotent=True)
+    assert devops.policy.sleep.waits == [3.0]
+
+
+async def test_retry_after_beyond_the_budget_gives_up_with_when_to_try_again(devops, devops_sandbox):
+    await devops.call(lambda c: c.git.get_repositories(devops.project), idempotent=True)
+    since = devops_sandbox.last_seq()
+    devops_sandbox.add_fault(path_regex="git/repositories", method="GET", status=429, retry_after=120)
+    with pytest.raises(ServiceUnavailable) as caught:
+        await devops.call(lambda c: c.git.get_repositories(devops.project), idempotent=True)
+    assert "120 seconds" in caught.value.next_step
+    assert len(_calls(devops_sandbox, since, "git/repositories")) == 1
+    assert devops.policy.sleep.waits == []
+
+
+async def test_dropped_connection_and_gateway_pages_are_transient(devops, devops_sandbox):
+    await devops.call(lambda c: c.git.get_repositories(devops.project), idempotent=True)
+    devops_sandbox.add_fault(path_regex="git/repositories", method="GET", drop=True, count=1)
+    devops_sandbox.add_fault(path_regex="git/repositories", method="GET", status=502, count=1)
+    assert await devops.call(lambda c: c.git.get_repositories(devops.project), idempotent=True)
+    assert len(devops.policy.sleep.waits) == 2
+
+
+async def test_send_raw_reads_the_continuation_token(devops, devops_sandbox):
+    devops_sandbox.reset(page_size=2)
+    raw = await devops.send_raw("graph", "GET", GRAPH_USERS, "7.1-preview.1")
+    assert raw.status == 200 and len(raw.body["value"]) == 2 and raw.continuation_token
+    following = await devops.send_raw("graph", "GET", GRAPH_USERS, "7.1-preview.1",
+                                      query={"continuationToken": raw.continuation_token})
+    assert following.body["value"][0]["descriptor"] not in {u["descriptor"] for u in raw.body["value"]}
+
+
+async def test_wrong_pat_is_a_service_error_naming_the_setting(devops_sandbox):
+    from bot.services.devops import DevOpsClient
+
+    env = {**devops_sandbox.env, "AZURE_DEVOPS_PAT": "x" * 52}
+    client = DevOpsClient.from_settings(load_settings(_env_file=None, DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS=True,
+                                                      **env))
+    with pytest.raises(ServiceUnavailable) as caught:
+        await client.call(lambda c: c.core.get_project(client.project), idempotent=True)
+    assert "AZURE_DEVOPS_PAT" in caught.value.next_step
+    await client.close()
+
+
+async def test_require_without_settings_names_them(teams):
+    from bot.services.devops import require
+
+    with pytest.raises(NotConfigured) as caught:
+        require(services_of(teams))
+    assert "AZURE_DEVOPS_ORG_URL" in caught.value.next_step
+
+
+async def test_whoami_shows_admin_from_the_devops_team(devops_bot):
+    alice = " ".join(card_texts(await devops_bot.ask("whoami")))
+    assert "admin from Azure DevOps team admins" in alice
+    bob = " ".join(card_texts(await devops_bot.ask("whoami", who="bob")))
+    assert "admin from" not in bob
+
+
+async def test_admin_group_setting_replaces_team_admins(make_bot, devops_sandbox):
+    teams = await make_bot(**devops_sandbox.env, BOT_ADMINS="", ADMIN_GROUP="Contributors")
+    # Contributors holds the College Team's group, so every team member is an admin through it
+    bob = " ".join(card_texts(await teams.ask("whoami", who="bob")))
+    assert "admin from Azure DevOps group Contributors" in bob
+
+
+async def test_readiness_includes_azure_devops(devops_bot):
+    response = await devops_bot.http.get("/readyz")
+    body = await response.json()
+    assert response.status == 200 and body["dependencies"]["azure_devops"]["state"] == "ok"
