@@ -4,5 +4,7 @@ a check at start-up and a test make sure none is left without a handler."""
 CONFIRM = "confirm.yes"
 CANCEL = "confirm.cancel"
 HELP_COMMAND = "help.command"
+CONNECTIONS_TEST = "connections.test"
+DOCTOR_RUN = "doctor.run"
 
-ALL = frozenset({CONFIRM, CANCEL, HELP_COMMAND})
+ALL = frozenset({CONFIRM, CANCEL, HELP_COMMAND, CONNECTIONS_TEST, DOCTOR_RUN})

@@ -1,6 +1,6 @@
 """Importing this package registers every command and card action (one module per capability)."""
 
-from bot.commands import audit_trail, confirm, general  # noqa: F401  (registration by import)
+from bot.commands import audit_trail, confirm, connections, doctor, general  # noqa: F401  (registration by import)
 from bot.router import REGISTRY
 from cards import verbs
 

@@ -1,0 +1,375 @@
+"""doctor: is the workshop's Azure DevOps setup complete? One card, one line per item, the next step for each gap.
+
+The checks are pure functions over plain data (``check_*``), so they are tested without any service; the
+handler gathers the data concurrently (each item on its own) and answers fast (see connections.answer_fast).
+Expected names come from settings (DOCTOR_*, AZURE_DEVOPS_PROJECT, AZURE_DEVOPS_TEAM).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+
+from bot.commands.connections import answer_fast
+from bot.errors import UserFacingError
+from bot.router import Args, card_action, command
+from bot.services.devops.client import require
+from bot.services.devops.connections import ConnectionTest, ServiceConnection, ServiceConnections, TestState, diagnose
+from bot.services.devops.setup import (
+    ExtensionInfo,
+    Member,
+    ProjectInfo,
+    ReleaseDefinitionInfo,
+    RepositoryInfo,
+    SecureFileInfo,
+    TeamInfo,
+    WorkshopSetup,
+)
+from bot.settings import Settings
+from bot.turn import Reply, Turn
+from cards import verbs
+from cards.common import Card
+from cards.doctor import CheckView, doctor_card
+
+log = logging.getLogger(__name__)
+
+GITHUB, AZURE_RM = "github", "azurerm"
+ORDER = ("project", "team", "members", "repository", "github", "arm", "secure_file", "extension", "release")
+NEEDS_PROJECT = frozenset({"team", "members", "repository", "github", "arm", "secure_file", "release"})
+MARKETPLACE = "https://marketplace.visualstudio.com/items?itemName={id}"
+CONNECTIONS_PAGE = "Project settings → Service connections"
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the workshop's setup must contain."""
+
+    project: str
+    team: str
+    repository: str = "aidevcollege"
+    repository_url: str = "https://github.com/Azure/aidevcollege"
+    github_connection: str = ""  # "" = any GitHub connection
+    arm_connection: str = ""  # "" = any Azure Resource Manager connection
+    secure_file: str = "config.json"
+    extension: str = "ms-air-aiagility.vss-services-azureml"
+    model: str = ""  # "" = any Azure ML model artifact
+    timeout_s: float = 10.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Expected:
+        return cls(project=settings.devops_project, team=settings.devops_team,
+                   repository=settings.doctor_repository, repository_url=settings.doctor_repository_url,
+                   github_connection=settings.doctor_github_connection, arm_connection=settings.doctor_arm_connection,
+                   secure_file=settings.doctor_secure_file, extension=settings.doctor_extension,
+                   model=settings.doctor_model, timeout_s=settings.connection_test_timeout_s)
+
+
+# ---- titles (also what a pending line shows) ---------------------------------------------------------------------
+def title_of(key: str, e: Expected) -> str:
+    return {
+        "project": f"Project {e.project} exists",
+        "team": f"Team {e.team} exists",
+        "members": f"{e.team} has members",
+        "repository": f"Repository {e.repository} is imported",
+        "github": (f"GitHub connection {e.github_connection} passes TestConnection" if e.github_connection
+                   else "A GitHub connection passes TestConnection"),
+        "arm": (f"Azure Resource Manager connection {e.arm_connection} passes TestConnection" if e.arm_connection
+                else "An Azure Resource Manager connection passes TestConnection"),
+        "secure_file": f"Secure file {e.secure_file} is uploaded",
+        "extension": f"Extension {e.extension} is installed",
+        "release": (f"A release pipeline has the Azure ML model artifact {e.model}" if e.model
+                    else "A release pipeline has an Azure ML model artifact"),
+    }[key]
+
+
+def _pass(key: str, e: Expected, detail: str = "") -> CheckView:
+    return CheckView(title_of(key, e), "pass", detail)
+
+
+def _fail(key: str, e: Expected, detail: str, next_step: str, reason: str = "", state: str = "fail") -> CheckView:
+    return CheckView(title_of(key, e), state, detail, reason, next_step)
+
+
+def pending(key: str, e: Expected) -> CheckView:
+    return CheckView(title_of(key, e), "pending", "checking…")
+
+
+def could_not_check(key: str, e: Expected, error: UserFacingError) -> CheckView:
+    return CheckView(title_of(key, e), "error", f"Could not check: {error.message}",
+                     next_step=error.next_step or "Type doctor again in a minute.")
+
+
+# ---- the checks: pure functions over plain data -------------------------------------------------------------------
+def check_project(found: ProjectInfo | None, e: Expected) -> CheckView:
+    if found is None:
+        return _fail("project", e, f"There is no project called {e.project} in the organization.",
+                     f"Create it in Azure DevOps: your organization's start page → New project → name {e.project} → "
+                     "Create. Or, if the workshop uses another project, set AZURE_DEVOPS_PROJECT to its name and "
+                     "restart the bot.")
+    return _pass("project", e, found.web_url)
+
+
+def check_team(found: TeamInfo | None, e: Expected) -> CheckView:
+    if found is None:
+        return _fail("team", e, f"Project {e.project} has no team called {e.team}.",
+                     f"Create it: Project settings → Teams → New team → name {e.team} → Create. Or set "
+                     "AZURE_DEVOPS_TEAM to your team's name and restart the bot.")
+    return _pass("team", e, f"in project {found.project}")
+
+
+def check_members(members: Sequence[Member], e: Expected) -> CheckView:
+    if not members:
+        return _fail("members", e, f"{e.team} has no members yet.",
+                     "Add the participants: type `onboard` followed by their email addresses, e.g. "
+                     f"`onboard dana@contoso.com erin@contoso.com` (or Project settings → Teams → {e.team} → Add).")
+    names = [f"{m.name} (admin)" if m.is_admin else m.name for m in sorted(members, key=lambda m: m.name.lower())]
+    shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+    return _pass("members", e, f"{len(members)} member(s): {shown}")
+
+
+def check_repository(found: RepositoryInfo | None, e: Expected) -> CheckView:
+    command_text = f"`repo import {e.repository_url} as {e.repository}`"
+    if found is None:
+        return _fail("repository", e, f"Project {e.project} has no repository called {e.repository}.",
+                     f"Type {command_text}")
+    if found.is_disabled:
+        return _fail("repository", e, f"The repository {e.repository} is disabled.",
+                     f"Enable it: Project settings → Repositories → {e.repository} → Settings → Disable repository: "
+                     "Off.")
+    if found.is_empty:
+        return _fail("repository", e, f"The repository {e.repository} exists but is empty: nothing was imported.",
+                     f"Import into it: Repos → {e.repository} → Import → Clone URL {e.repository_url} → Import. "
+                     f"Or delete the empty repository and type {command_text}")
+    size = f", {found.size / 1_000_000:.1f} MB" if found.size else ""
+    return _pass("repository", e, f"default branch {found.default_branch.removeprefix('refs/heads/')}{size}")
+
+
+def _new_connection_step(kind: str, e: Expected) -> str:
+    if kind == GITHUB:
+        name = e.github_connection or "GitHub"
+        return (f"Create it: {CONNECTIONS_PAGE} → New service connection → GitHub → Authorize using OAuth (or a "
+                f"personal access token) → Service connection name {name} → Save.")
+    name = e.arm_connection or "aml-workspace-connection"
+    return (f"Create it: {CONNECTIONS_PAGE} → New service connection → Azure Resource Manager → Service principal "
+            "(automatic) → Scope level Machine Learning Workspace → choose the subscription, resource group and "
+            f"workspace → Service connection name {name} → Save.")
+
+
+def check_connection(kind: str, connections: Sequence[ServiceConnection], tests: dict[str, ConnectionTest],
+                     e: Expected) -> CheckView:
+    """Passes when the named connection (or, with no name set, any connection of the type) passes TestConnection."""
+    key = "github" if kind == GITHUB else "arm"
+    wanted = e.github_connection if kind == GITHUB else e.arm_connection
+    kind_name = "GitHub" if kind == GITHUB else "Azure Resource Manager"
+    if wanted:
+        named = [c for c in connections if c.name.lower() == wanted.lower()]
+        if named and not named[0].is_type(kind):
+            return _fail(key, e, f"{wanted} is a {named[0].kind} connection, not {kind_name}.",
+                         _new_connection_step(kind, e))
+        candidates = named
+    else:
+        candidates = [c for c in connections if c.is_type(kind)]
+    if not candidates:
+        missing = f"There is no service connection called {wanted}." if wanted else \
+            f"Project {e.project} has no {kind_name} service connection."
+        return _fail(key, e, missing, _new_connection_step(kind, e))
+    if any(c.id not in tests for c in candidates):
+        return CheckView(title_of(key, e), "pending", "testing…")
+    passing = [c for c in candidates if tests[c.id].passed]
+    others = [c for c in candidates if not tests[c.id].passed]
+    if passing:
+        detail = ", ".join(f"{c.name} passes" for c in passing)
+        if others:
+            detail += "; " + ", ".join(f"{c.name} does not" for c in others) + " (type connections for details)"
+        return _pass(key, e, detail)
+    # none passes: report the most telling failure (a verdict beats a timeout beats an error)
+    rank = {TestState.FAILED: 0, TestState.TIMED_OUT: 1, TestState.ERROR: 2}
+    worst = min(candidates, key=lambda c: (rank.get(tests[c.id].state, 3), c.name.lower()))
+    test = tests[worst.id]
+    diagnosis = diagnose(worst, test, timeout_s=e.timeout_s)
+    assert diagnosis is not None
+    others_note = f" ({len(candidates) - 1} other {kind_name} connection(s) fail too.)" if len(candidates) > 1 else ""
+    state = {TestState.FAILED: "fail", TestState.TIMED_OUT: "timeout"}.get(test.state, "error")
+    reason = f"The service said: {test.message}" if test.state is TestState.FAILED else ""
+    return _fail(key, e, f"{worst.name}: {diagnosis.summary}{others_note}", diagnosis.next_step, reason, state)
+
+
+def check_secure_file(files: Sequence[SecureFileInfo], e: Expected) -> CheckView:
+    if any(f.name.lower() == e.secure_file.lower() for f in files):
+        return _pass("secure_file", e, "in Pipelines → Library → Secure files")
+    hint = (" (the Azure ML workspace's config.json: subscription_id, resource_group, workspace_name, "
+            "workspace_region, service_principal_id, service_principal_password, tenant_id)"
+            if e.secure_file.lower() == "config.json" else "")
+    return _fail("secure_file", e, f"Project {e.project} has no secure file called {e.secure_file}.",
+                 f"Upload it: Pipelines → Library → Secure files → + Secure file → Browse → your {e.secure_file}"
+                 f"{hint} → OK.")
+
+
+def check_extension(found: ExtensionInfo | None, e: Expected) -> CheckView:
+    if found is None:
+        return _fail("extension", e, "It is not installed in the organization.",
+                     f"Install it: open {MARKETPLACE.format(id=e.extension)} → Get it free → choose your "
+                     "organization → Install (a Project Collection Administrator can do it; others can request it).")
+    if found.is_disabled:
+        return _fail("extension", e, f"{found.name} is installed but disabled.",
+                     f"Enable it: Organization settings → Extensions → {found.name} → Enable.")
+    return _pass("extension", e, f"{found.name} {found.version}".strip())
+
+
+def check_release(definitions: Sequence[ReleaseDefinitionInfo], connections: Sequence[ServiceConnection] | None,
+                  e: Expected) -> CheckView:
+    """A release definition with an Azure ML model artifact (of DOCTOR_MODEL if set) whose service connection
+    still exists (when the connections could be listed)."""
+    found = [(d, a) for d in definitions for a in d.artifacts
+             if a.is_azure_ml_model and (not e.model or a.model.lower() == e.model.lower())]
+    if not found:
+        model = e.model or "your model (the workshop's TinyYOLO)"
+        connection = e.arm_connection or "your Azure Resource Manager connection to the workspace"
+        return _fail("release", e, f"None of the {len(definitions)} release pipeline(s) has an Azure ML model artifact"
+                     + (f" for {e.model}." if e.model else "."),
+                     f"Pipelines → Releases → New pipeline (or Edit yours) → + Add an artifact → AzureML → Service "
+                     f"endpoint {connection} → Model names {model} → Add → Save. (The AzureML type comes with the "
+                     f"extension {e.extension}.)")
+    known = {c.id.lower() for c in connections} if connections is not None else None
+    intact = [(d, a) for d, a in found if known is None or a.connection_id.lower() in known]
+    if not intact:
+        definition, artifact = found[0]
+        return _fail("release", e, f"{definition.name}: the artifact {artifact.alias} uses the service connection "
+                     f"{artifact.connection_name or artifact.connection_id}, which no longer exists.",
+                     f"Pipelines → Releases → {definition.name} → Edit → artifact {artifact.alias} → choose an "
+                     "existing Azure Resource Manager connection to the workspace → Save.")
+    definition, artifact = intact[0]
+    return _pass("release", e, f"{definition.name}: model {artifact.model} through {artifact.connection_name}")
+
+
+def finalise(results: dict[str, CheckView], e: Expected) -> list[CheckView]:
+    """In display order; items that need a missing project or team say so instead of a confusing error."""
+    ordered = []
+    project_missing = results.get("project") is not None and results["project"].state == "fail"
+    team_missing = results.get("team") is not None and results["team"].state == "fail"
+    for key in ORDER:
+        view = results.get(key) or pending(key, e)
+        if project_missing and key in NEEDS_PROJECT:
+            view = replace(view, state="error", detail=f"Not checked: project {e.project} does not exist.",
+                           reason="", next_step="Fix the project first (see above).")
+        elif team_missing and key == "members":
+            view = replace(view, state="error", detail=f"Not checked: team {e.team} does not exist.", reason="",
+                           next_step="Fix the team first (see above).")
+        ordered.append(view)
+    return ordered
+
+
+# ---- gathering the data concurrently ------------------------------------------------------------------------------
+class DoctorRun:
+    def __init__(self, setup: WorkshopSetup, connections: ServiceConnections, expected: Expected) -> None:
+        self.setup = setup
+        self.connections = connections
+        self.e = expected
+        self.results: dict[str, CheckView] = {}
+        self._listed: asyncio.Future[list[ServiceConnection] | None] | None = None
+
+    async def _item(self, key: str, check: Callable[[], Awaitable[CheckView]]) -> None:
+        try:
+            self.results[key] = await check()
+        except UserFacingError as exc:
+            self.results[key] = could_not_check(key, self.e, exc)
+
+    async def _connection_list(self) -> list[ServiceConnection]:
+        return await self.connections.list()
+
+    async def _connection_checks(self) -> None:
+        try:
+            listed = await self._list_task()
+        except UserFacingError as exc:
+            self.results["github"] = could_not_check("github", self.e, exc)
+            self.results["arm"] = could_not_check("arm", self.e, exc)
+            return
+        wanted = {GITHUB: self.e.github_connection, AZURE_RM: self.e.arm_connection}
+        to_test = [c for c in listed if any(
+            (c.name.lower() == name.lower()) if name else c.is_type(kind) for kind, name in wanted.items())]
+        tests: dict[str, ConnectionTest] = {}
+
+        async def one(connection: ServiceConnection) -> None:
+            tests[connection.id] = await self.connections.test_within(connection, timeout_s=self.e.timeout_s)
+            for kind, key in ((GITHUB, "github"), (AZURE_RM, "arm")):
+                view = check_connection(kind, listed, tests, self.e)
+                if view.state != "pending":
+                    self.results[key] = view
+
+        for kind, key in ((GITHUB, "github"), (AZURE_RM, "arm")):  # a missing connection is known at once
+            view = check_connection(kind, listed, tests, self.e)
+            if view.state != "pending":
+                self.results[key] = view
+        await asyncio.gather(*(one(c) for c in to_test))
+
+    def _list_task(self) -> asyncio.Future[list[ServiceConnection]]:
+        if self._listed is None:
+            self._listed = asyncio.ensure_future(self._connection_list())
+        return self._listed  # type: ignore[return-value]
+
+    async def _release(self) -> CheckView:
+        definitions = await self.setup.release_definitions()
+        try:
+            listed: list[ServiceConnection] | None = await self._list_task()
+        except UserFacingError:
+            listed = None
+        return check_release(definitions, listed, self.e)
+
+    async def run(self) -> None:
+        s, e = self.setup, self.e
+
+        async def project() -> CheckView:
+            return check_project(await s.project(), e)
+
+        async def team() -> CheckView:
+            return check_team(await s.team(), e)
+
+        async def members() -> CheckView:
+            return check_members(await s.team_members(), e)
+
+        async def repository() -> CheckView:
+            return check_repository(await s.repository(e.repository), e)
+
+        async def secure_file() -> CheckView:
+            return check_secure_file(await s.secure_files(e.secure_file), e)
+
+        async def extension() -> CheckView:
+            return check_extension(await s.extension(e.extension), e)
+
+        await asyncio.gather(
+            self._item("project", project), self._item("team", team), self._item("members", members),
+            self._item("repository", repository), self._connection_checks(),
+            self._item("secure_file", secure_file), self._item("extension", extension),
+            self._item("release", self._release),
+        )
+
+    def views(self) -> list[CheckView]:
+        return finalise(self.results, self.e)
+
+
+async def _doctor(turn: Turn) -> Reply:
+    services = turn.services
+    devops = require(services)
+    expected = Expected.from_settings(services.settings)
+    run = DoctorRun(WorkshopSetup(devops), ServiceConnections(devops), expected)
+
+    def render(pending_: bool) -> Card:
+        return doctor_card(expected.project, run.views(), pending=pending_,
+                           checked_at=f"{services.clock():%H:%M} UTC")
+
+    return await answer_fast(turn, run.run(), render, name="doctor")
+
+
+@command("doctor", area="Connections and setup", usage="doctor", examples=["doctor"],
+         aliases=["readiness", "check setup"])
+async def handle_doctor(turn: Turn, args: Args) -> Reply:
+    """Checks the workshop's setup in one card, with the exact next step for each gap."""
+    return await _doctor(turn)
+
+
+@card_action(verbs.DOCTOR_RUN)
+async def handle_doctor_button(turn: Turn, data: dict) -> Reply:
+    """Runs the readiness check again."""
+    return await _doctor(turn)

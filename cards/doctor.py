@@ -1,0 +1,56 @@
+"""The workshop readiness check (doctor) as one card: each item passes, or fails with the exact next step."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cards import verbs
+from cards.common import Card, Element, card, container, execute, heading, text
+from cards.connections import STATES, next_step_block, verbatim, verdict_line
+
+LEGEND = {"pass": "passes", "fail": "fails", "timeout": "timed out", "error": "could not check", "pending": "checking"}
+
+
+@dataclass(frozen=True)
+class CheckView:
+    title: str  # "Repository aidevcollege is imported"
+    state: str  # a key of cards.connections.STATES
+    detail: str = ""  # what was found
+    reason: str = ""  # a service's own words (TestConnection), shown verbatim
+    next_step: str = ""  # exactly what to do when it fails
+
+
+def check_block(view: CheckView) -> Element:
+    items: list[Element] = [verdict_line(view.state, f"**{view.title}**")]
+    if view.detail:
+        items.append(text(view.detail, isSubtle=True, spacing="None", size="Small"))
+    if view.reason:
+        items.append(verbatim(view.reason))
+    if view.next_step:
+        items.append(next_step_block(view.next_step))
+    return container(items, separator=True)
+
+
+def doctor_card(project: str, checks: Sequence[CheckView], *, pending: bool, checked_at: str = "") -> Card:
+    total = len(checks)
+    passed = sum(1 for c in checks if c.state == "pass")
+    waiting = sum(1 for c in checks if c.state == "pending")
+    if pending:
+        subtitle = f"Checking {total} items… {passed} pass so far. This card updates itself when all have answered."
+    elif passed == total:
+        subtitle = f"All {total} checks pass: {project} is ready for the MLOps part of the workshop."
+    else:
+        subtitle = f"{passed} of {total} checks pass. Do the next steps below, then check again."
+    if checked_at and not pending:
+        subtitle += f" Checked at {checked_at}."
+    body: list[Element] = heading(f"Workshop readiness · {project}", subtle=subtitle)
+    body.extend(check_block(c) for c in checks)
+    shown = {c.state for c in checks}
+    legend = " · ".join(f"{symbol} {LEGEND[name]}" for name, (symbol, _) in STATES.items() if name in shown)
+    body.append(text(legend, isSubtle=True, size="Small", separator=True))
+    actions = [] if waiting else [execute("Check again", verbs.DOCTOR_RUN),
+                                  execute("Service connections", verbs.CONNECTIONS_TEST)]
+    failing = [c.title for c in checks if c.state not in ("pass", "pending")]
+    fallback = f"Workshop readiness: {passed}/{total} pass." + (f" Failing: {'; '.join(failing)}" if failing else "")
+    return card(body, actions, fallback=fallback[:900])
