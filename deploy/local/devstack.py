@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -214,11 +214,7 @@ def enter_private_network() -> None:
 # --- the three children ------------------------------------------------------------------------------
 
 
-def sandbox_available() -> bool:
-    return (REPO / "sandbox" / "__main__.py").is_file()
-
-
-def parse_settings(lines: Iterator[str]) -> dict[str, str]:
+def parse_settings(lines: Iterable[str]) -> dict[str, str]:
     """KEY=VALUE lines, values shell-quoted, as the sandbox prints them."""
     settings = {}
     for line in lines:
@@ -239,7 +235,7 @@ def start_sandbox(
 
     The settings block ends at the first line that is not KEY=VALUE, or after a short pause.
     """
-    if not sandbox_available():
+    if not (REPO / "sandbox" / "__main__.py").is_file():
         raise StartupError(
             "the sandbox is not there yet: `python -m sandbox` needs sandbox/__main__.py "
             "(the local Azure DevOps/Azure ML emulator); update your checkout."
@@ -288,7 +284,8 @@ def start_bot(log_dir: Path, port: int, extra_env: Mapping[str, str], timeout: f
     return child
 
 
-def playground_env(config_path: Path, log_file: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def playground_env(config_path: Path, log_file: Path) -> dict[str, str]:
+    """Telemetry and statsbeat off, no browser launch, the loopback preload, our config and log file."""
     node_options = os.environ.get("NODE_OPTIONS", "")
     return base_env(
         {
@@ -297,7 +294,6 @@ def playground_env(config_path: Path, log_file: Path, extra: Mapping[str, str] |
             "M365_AGENTS_PLAYGROUND_CONFIG_PATH": str(config_path),
             "M365_AGENTS_PLAYGROUND_LOGFILE": str(log_file),
             "NODE_OPTIONS": f'{node_options} --require "{LOOPBACK_PRELOAD}"'.strip(),
-            **(extra or {}),
         }
     )
 

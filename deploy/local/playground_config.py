@@ -47,6 +47,11 @@ def _user(person: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def personal_chat_id(team: dict[str, Any], person: str) -> str:
+    """Each person's own 1:1 chat with the bot, as in Teams (one Playground per person shares one bot)."""
+    return f"{team['teams']['personal_chat_id']}-{person}"
+
+
 def build_config(team: dict[str, Any], as_person: str = DEFAULT_PERSON) -> dict[str, Any]:
     """The Playground config as a dict, with `as_person` (a person key) as currentUser."""
     people = {p["key"]: p for p in team["people"]}
@@ -68,7 +73,7 @@ def build_config(team: dict[str, Any], as_person: str = DEFAULT_PERSON) -> dict[
         "bot": {"id": bot["id"], "name": bot["name"]},
         "currentUser": _user(people[as_person]),
         "users": [_user(p) for p in others[:USER_COUNT]],
-        "personalChat": {"id": chats["personal_chat_id"]},
+        "personalChat": {"id": personal_chat_id(team, as_person)},
         "groupChat": {"id": chats["group_chat"]["id"], "name": chats["group_chat"]["name"]},
         "team": {
             "id": chats["team"]["id"],
