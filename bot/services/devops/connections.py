@@ -53,6 +53,8 @@ SCHEME_NAMES = {
 
 
 class TestState(StrEnum):
+    __test__ = False  # not a pytest test class
+
     PASSED = "passed"
     FAILED = "failed"  # the service tested it and said no: ``message`` is its reason
     TIMED_OUT = "timed_out"  # no verdict within the time limit
