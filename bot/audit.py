@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.logging_setup import current_correlation_id
+from bot.naming import scrub_credentials
 from bot.store import AuditEntry, Store
 from bot.turn import Actor
 
@@ -25,6 +26,8 @@ class AuditLog:
         conversation_id: str = "",
         detail: str = "",
     ) -> AuditEntry:
+        # What people type can hold credentials (repo import https://user:token@...): never keep them.
+        target, detail = scrub_credentials(target), scrub_credentials(detail)
         entry = await self._store.append_audit(
             AuditEntry(
                 actor_id=actor.key,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from bot.errors import UserFacingError
+from bot.naming import scrub_credentials
 from bot.parsing import tokenize
 from bot.router import Registry
 from bot.turn import Reply, Turn
@@ -25,7 +26,7 @@ async def run_command(turn: Turn, registry: Registry) -> Reply:
     match = registry.match(tokens)
     if match is None:
         log.info("unknown command", extra={"typed": tokens[0][:40]})
-        return Reply(card=unknown_command_card(" ".join(tokens)[:80], registry.suggestions(tokens)))
+        return Reply(card=unknown_command_card(scrub_credentials(" ".join(tokens))[:80], registry.suggestions(tokens)))
     spec = match.spec
     services = turn.services
     action = f"command.{spec.name.replace(' ', '.')}"

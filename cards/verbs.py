@@ -6,5 +6,6 @@ CANCEL = "confirm.cancel"
 HELP_COMMAND = "help.command"
 CONNECTIONS_TEST = "connections.test"
 DOCTOR_RUN = "doctor.run"
+REPOS_MORE = "repos.more"
 
-ALL = frozenset({CONFIRM, CANCEL, HELP_COMMAND, CONNECTIONS_TEST, DOCTOR_RUN})
+ALL = frozenset({CONFIRM, CANCEL, HELP_COMMAND, CONNECTIONS_TEST, DOCTOR_RUN, REPOS_MORE})

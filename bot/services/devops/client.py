@@ -37,6 +37,7 @@ from msrest.authentication import Authentication, BasicAuthentication
 
 from bot.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound, ServiceUnavailable, UserFacingError
 from bot.naming import scrub_credentials
+from bot.services.devops.pending import PendingSecrets
 from bot.services.devops.retry import Failure, GaveUp, RetryPolicy, parse_retry_after
 
 if TYPE_CHECKING:
@@ -139,6 +140,27 @@ def _harden(sdk_client: Any, timeout_s: float) -> Any:
 
     sdk_client._handle_error = handle_error
     return sdk_client
+
+
+class _ScrubCredentials(logging.Filter):
+    """The SDK logs request bodies at DEBUG (an import request holds its source URL): no credentials in them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        scrubbed = scrub_credentials(message)
+        if scrubbed != message:
+            record.msg, record.args = scrubbed, ()
+        return True
+
+
+_SDK_LOGGERS = ("azure.devops.client", "msrest.http_logger", "msrest.service_client", "msrest.pipeline")
+
+
+def _scrub_sdk_logs() -> None:
+    for name in _SDK_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _ScrubCredentials) for f in logger.filters):
+            logger.addFilter(_ScrubCredentials())
 
 
 def _connection_class() -> type:
@@ -295,6 +317,9 @@ class DevOpsClient:
         self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="azure-devops")
         self._clients: SdkClients | None = None
         self._clients_lock = threading.Lock()
+        self.pending_secrets = PendingSecrets()  # import URLs with credentials, until Confirm (memory only)
+        self.import_poll_s = 3.0  # how often a running import's progress is read
+        self.import_timeout_s = 3600.0  # after that, the card says to look in the portal
 
     @classmethod
     def from_settings(cls, settings: Settings, **kw: Any) -> DevOpsClient:
@@ -305,6 +330,7 @@ class DevOpsClient:
     def _sdk(self) -> SdkClients:
         with self._clients_lock:
             if self._clients is None:
+                _scrub_sdk_logs()
                 connection_class = _connection_class()
                 connection = connection_class(base_url=self.org_url, creds=self._auth,
                                               user_agent="college-bot")

@@ -1,0 +1,234 @@
+"""repos, repo create, repo import: the project's Git repositories."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from urllib.parse import quote
+
+from bot.confirmations import ask_confirmation
+from bot.errors import AlreadyExists, InvalidInput, NotFound, UserFacingError
+from bot.naming import parse_import_source, redact_url, repository_name_problem
+from bot.policy import Role
+from bot.router import Args, card_action, command, operation
+from bot.services.container import Services
+from bot.services.devops import require
+from bot.services.devops.repositories import (
+    ImportStatus,
+    Repository,
+    create_repository,
+    find_repository,
+    import_status,
+    list_repositories,
+    start_import,
+)
+from bot.turn import Actor, Reply, Turn
+from cards import verbs
+from cards.confirmation import with_outcome
+from cards.repos import import_card, repo_card, repos_card
+
+log = logging.getLogger(__name__)
+
+AREA = "Repositories"
+
+
+def _link(url: str) -> str:
+    return quote(url, safe=":/?&=#%@+,;~")
+
+
+def _already_exists(name: str, repo: Repository | None, project: str) -> AlreadyExists:
+    where = f"[open {name}]({_link(repo.web_url)})" if repo is not None and repo.web_url else "see repos"
+    return AlreadyExists(f"A repository called **{name}** already exists in {project}: {where}. Nothing was changed.",
+                         next_step="Use the existing repository, or choose another name.")
+
+
+def _checked_name(name: str, example: str) -> str:
+    problem = repository_name_problem(name)
+    if problem:
+        raise InvalidInput(problem, next_step=f"Choose another name, e.g. {example}.")
+    return name
+
+
+# repos -----------------------------------------------------------------------------------------------------------
+@command("repos", area=AREA, usage="repos", examples=["repos"], aliases=["repositories", "repo list"])
+async def handle_repos(turn: Turn, args: Args) -> Reply:
+    """Lists the project's Git repositories (with clone URLs), a page at a time."""
+    devops = require(turn.services)
+    return Reply(card=repos_card(await list_repositories(devops), devops.project))
+
+
+@card_action(verbs.REPOS_MORE)
+async def handle_repos_more(turn: Turn, data: dict) -> Reply:
+    """Shows another page of the repository list."""
+    devops = require(turn.services)
+    try:
+        page = max(0, int(data.get("page", 0)))
+    except (TypeError, ValueError):
+        page = 0
+    return Reply(card=repos_card(await list_repositories(devops), devops.project, page))
+
+
+# repo create -----------------------------------------------------------------------------------------------------
+@command("repo create", area=AREA, usage="repo create <name>", role=Role.ADMIN,
+         examples=["repo create tinyyolo-model", 'repo create "model training"'])
+async def handle_repo_create(turn: Turn, args: Args) -> Reply:
+    """Creates an empty Git repository in the project (admins; you confirm first)."""
+    if not args.tokens:
+        raise InvalidInput("Which name should the repository have?", next_step="Type repo create <name>, "
+                           "e.g. repo create tinyyolo-model.")
+    name = _checked_name(args.text, "repo create tinyyolo-model")
+    devops = require(turn.services)
+    existing = await find_repository(devops, name)
+    if existing is not None:
+        raise _already_exists(name, existing, devops.project)
+    return await ask_confirmation(
+        turn, "repo.create", {"name": name}, title="Create this repository?",
+        summary=[("Name", name), ("Project", devops.project), ("Organization", devops.org_url)])
+
+
+@operation("repo.create", role=Role.ADMIN, what="create repositories")
+async def do_repo_create(turn: Turn, data: dict) -> Reply:
+    """Creates the repository its requester confirmed."""
+    name = _checked_name(str(data.get("name", "")), "repo create tinyyolo-model")
+    devops = require(turn.services)
+    try:
+        repo, _ = await create_repository(devops, name)
+    except AlreadyExists as exc:
+        raise _already_exists(name, getattr(exc, "existing", None), devops.project) from None
+    return Reply(card=repo_card(repo, f"✅ Created {name}", note="Clone it, add your code, and push."))
+
+
+# repo import -----------------------------------------------------------------------------------------------------
+@command("repo import", area=AREA, usage="repo import <git url> [as <name>]", role=Role.ADMIN,
+         examples=["repo import https://github.com/Azure/aidevcollege",
+                   "repo import https://github.com/Azure-Samples/onnxruntime-iot-edge as iot-edge"])
+async def handle_repo_import(turn: Turn, args: Args) -> Reply:
+    """Imports a Git repository from a URL into a new repository (admins; you confirm first)."""
+    example = "repo import https://github.com/Azure/aidevcollege as workshop"
+    if not args.tokens:
+        raise InvalidInput("Which repository should I import?", next_step=f"Type {example}.")
+    url, rest = args.tokens[0], args.tokens[1:]
+    name = ""
+    if rest:
+        if rest[0].lower() != "as" or len(rest) < 2:
+            raise InvalidInput(f"I did not understand '{redact_url(' '.join(rest))[:60]}' after the URL.",
+                               next_step=f"Write as <name> after the URL, e.g. {example}.")
+        name = " ".join(rest[1:])
+    try:
+        source = parse_import_source(url)
+    except ValueError as exc:
+        raise InvalidInput(f"{exc} You gave: {redact_url(url)[:200]}", next_step=f"Type {example}.") from None
+    name = _checked_name(name or source.suggested_name, example)
+    devops = require(turn.services)
+    existing = await find_repository(devops, name)
+    if existing is not None and not existing.empty:
+        raise _already_exists(name, existing, devops.project)
+    data: dict = {"name": name, "source": source.shown, "target": f"{name} from {source.shown}"}
+    note = ""
+    if source.has_credentials:
+        data["secret"] = devops.pending_secrets.put(source.url)
+        note = ("The credentials in your URL are used for this import only: they are not stored or shown. "
+                "Your chat message still contains them: delete it.")
+    into = f"{name} (the existing empty repository)" if existing is not None else f"{name} (new repository)"
+    return await ask_confirmation(
+        turn, "repo.import", data, title="Import this repository?", note=note,
+        summary=[("From", source.shown), ("Into", into), ("Project", devops.project)])
+
+
+@operation("repo.import", role=Role.ADMIN, what="import repositories")
+async def do_repo_import(turn: Turn, data: dict) -> Reply:
+    """Creates the repository if needed, starts the import and follows it in the background."""
+    services = turn.services
+    devops = require(services)
+    name = _checked_name(str(data.get("name", "")), "repo import <url> as <name>")
+    shown = str(data.get("source", ""))
+    url = shown
+    if data.get("secret"):
+        url = devops.pending_secrets.take(str(data["secret"])) or ""
+        if not url:
+            raise InvalidInput("I no longer hold the credentials for this import (they are kept in memory for "
+                               "ten minutes only, and the bot may have restarted).",
+                               next_step="Send the repo import command again.")
+    repo = await find_repository(devops, name)
+    if repo is None:
+        try:
+            repo, _ = await create_repository(devops, name)
+        except AlreadyExists as exc:
+            repo = getattr(exc, "existing", None)
+            if repo is None or not repo.empty:
+                raise _already_exists(name, repo, devops.project) from None
+    elif not repo.empty:
+        raise _already_exists(name, repo, devops.project)
+    status = await start_import(devops, repo, url)
+    now = services.clock()
+    follow = _follow_import(services, turn.actor, turn.where.conversation_id,
+                            turn.action.card_activity_id if turn.action else "", repo, status, shown, now)
+    services.background.start(f"import {name}", follow)
+    return Reply(card=import_card(name, shown, status.status, status.step, status.steps))
+
+
+def _failure_advice(status: ImportStatus, name: str) -> str:
+    if "authentication" in status.error.lower() or "credential" in status.error.lower():
+        return (f"The source is private. Import it with credentials (a personal access token): repo import "
+                f"https://<user>:<token>@<host>/<path> as {name}. The empty repository {name} is reused.")
+    return (f"Check that the URL is right and reachable from Azure DevOps, then run repo import <url> as {name} "
+            f"again: the empty repository {name} is reused.")
+
+
+async def _follow_import(services: Services, actor: Actor, conversation_id: str, activity_id: str, repo: Repository,
+                         status: ImportStatus, shown: str, confirmed_at: datetime) -> None:
+    """Polls the import until it finishes (or times out) and updates the card in place as it moves."""
+    devops = require(services)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + devops.import_timeout_s
+    seen = (status.status, status.step)
+
+    async def show(card: dict) -> None:
+        reply = Reply(card=with_outcome(card, "Confirmed", actor.name, confirmed_at))
+        if services.messenger is None:
+            return
+        try:
+            if activity_id:
+                await services.messenger.update(conversation_id, activity_id, reply)
+            else:
+                await services.messenger.send(conversation_id, reply)
+        except UserFacingError as exc:
+            log.warning("could not update the import card", extra={"reason": exc.message[:120]})
+
+    while not status.finished:
+        await asyncio.sleep(devops.import_poll_s)
+        if loop.time() > deadline:
+            await show(import_card(repo.name, shown, "timeout", status.step, status.steps,
+                                   next_step="Look at the repository in Azure DevOps: the import continues there.",
+                                   repo=repo))
+            return
+        try:
+            status = await import_status(devops, repo.id, status.request_id)
+        except NotFound:
+            status = ImportStatus(status.request_id, "failed", status.step, status.steps,
+                                  "The repository or its import request no longer exists.")
+        except UserFacingError as exc:  # a passing outage: keep following
+            log.info("import progress not readable now", extra={"reason": exc.message[:120]})
+            continue
+        if (status.status, status.step) != seen and not status.finished:
+            seen = (status.status, status.step)
+            await show(import_card(repo.name, shown, status.status, status.step, status.steps))
+
+    if status.status == "completed":
+        finished = await _refreshed(services, repo)
+        card = import_card(repo.name, shown, "completed", status.step, status.steps, repo=finished)
+    else:
+        card = import_card(repo.name, shown, status.status, status.step, status.steps, error=status.error,
+                           next_step=_failure_advice(status, repo.name), repo=repo)
+    await services.audit.record(actor, "repo.import.finished", outcome="ok" if status.status == "completed"
+                                else "failed", target=f"{repo.name} from {shown}", conversation_id=conversation_id,
+                                detail=status.error[:200])
+    await show(card)
+
+
+async def _refreshed(services: Services, repo: Repository) -> Repository:
+    try:
+        return await find_repository(require(services), repo.id) or repo
+    except UserFacingError:
+        return repo

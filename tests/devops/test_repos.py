@@ -1,0 +1,322 @@
+"""repos, repo create, repo import through the HTTP harness against the sandbox."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from cards import verbs
+from cards.common import escape
+from tests.devops.conftest import services_of
+from tests.harness.cards import card_actions, card_texts
+
+GITHUB_TOKEN = "ghp_sandboxCollegeBot0000000000000000000"  # sandbox/world/credentials.json
+
+
+def text_of(card: dict) -> str:
+    return " ".join(card_texts(card))
+
+
+def writes(devops_sandbox, since: int) -> list[dict]:
+    return [r for r in devops_sandbox.requests(since) if r["method"] not in ("GET", "OPTIONS", "HEAD")]
+
+
+def repo_posts(devops_sandbox, since: int) -> list[dict]:
+    return [r for r in devops_sandbox.requests(since)
+            if r["method"] == "POST" and r["path"].lower().endswith("/git/repositories")]
+
+
+def repo_names(devops_sandbox) -> list[str]:
+    git = devops_sandbox.connection().clients_v7_1.get_git_client()
+    return [r.name for r in git.get_repositories(devops_sandbox.project)]
+
+
+async def ask_and_confirm(teams, command: str, who: str = "alice") -> tuple[dict, dict]:
+    """Sends the command, expects a confirmation card, clicks Confirm; returns (question, answer)."""
+    sent = await teams.say(command, who=who)
+    (message,) = [s for s in sent if s.cards]
+    confirm = next(a for a in card_actions(message.card) if a.get("verb") == verbs.CONFIRM)
+    status, answer = await teams.click_action(confirm, who=who, card_id=message.activity_id)
+    assert status == 200 and answer is not None
+    return message.card, answer
+
+
+def clone_facts(card: dict) -> dict[str, str]:
+    found = {}
+    for node in _walk(card):
+        if node.get("type") == "FactSet":
+            found.update({f["title"]: f["value"] for f in node["facts"]})
+    return found
+
+
+def _walk(node):
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+# repos -----------------------------------------------------------------------------------------------------------
+async def test_repos_lists_the_project_repositories(devops_bot):
+    card = await devops_bot.ask("repos")
+    text = text_of(card)
+    assert "Repositories in College" in text and "aidevcollege" in text and "master" in text
+    assert "/College/_git/aidevcollege" in text
+    assert not [a for a in card_actions(card) if a.get("verb") == verbs.REPOS_MORE]
+
+
+async def test_many_repositories_are_paged_with_more(devops_bot, devops_sandbox):
+    from azure.devops.v7_1.git.models import GitRepositoryCreateOptions
+
+    git = devops_sandbox.connection().clients_v7_1.get_git_client()
+    names = [f"model-{i:03d}-{'x' * 40}" for i in range(60)]
+    for name in names:
+        git.create_repository(GitRepositoryCreateOptions(name=name), devops_sandbox.project)
+
+    card = await devops_bot.ask("repos")
+    seen: list[str] = []
+    pages = 0
+    while True:
+        pages += 1
+        assert len(json.dumps(card).encode()) < 25 * 1024
+        seen += [n for n in [*names, "aidevcollege"] if f"[{n.replace('-', chr(92) + '-')}]" in text_of(card)]
+        more = [a for a in card_actions(card) if a.get("verb") == verbs.REPOS_MORE and a["title"].startswith("More")]
+        if not more:
+            break
+        status, card = await devops_bot.click_action(more[0])
+        assert status == 200
+    assert pages > 1
+    assert sorted(seen) == sorted([*names, "aidevcollege"])
+
+
+# repo create -----------------------------------------------------------------------------------------------------
+async def test_repo_create_confirms_then_creates_once(devops_bot, devops_sandbox):
+    since = devops_sandbox.last_seq()
+    question, answer = await ask_and_confirm(devops_bot, "repo create tinyyolo-model")
+    assert "Create this repository?" in text_of(question) and "tinyyolo-model" in text_of(question)
+    facts = clone_facts(answer)
+    assert facts["Name"] == "tinyyolo-model"
+    assert facts["Default branch"].startswith("(none yet")
+    assert facts["Clone (HTTPS)"].endswith("/College/_git/tinyyolo-model")
+    assert facts["Clone (SSH)"].startswith("git@127.0.0.1:v3/college-org/College/tinyyolo-model")
+    (link,) = [a for a in card_actions(answer) if a["type"] == "Action.OpenUrl"]
+    assert link["url"].endswith("/College/_git/tinyyolo-model")
+    assert "Confirmed by Alice Admin" in text_of(answer)
+    assert len(repo_posts(devops_sandbox, since)) == 1
+    assert repo_names(devops_sandbox).count("tinyyolo-model") == 1
+    # everyone else's view of the card is updated too
+    assert devops_bot.connector.sent[-1].kind == "update"
+
+
+async def test_repo_create_is_refused_for_non_admins_and_nothing_reaches_devops(devops_bot, devops_sandbox):
+    await devops_bot.ask("whoami", who="bob")  # the admin lookup (cached) happens on any turn
+    since = devops_sandbox.last_seq()
+    card = await devops_bot.ask("repo create bobs-repo", who="bob")
+    assert "Only the team's admins" in text_of(card)
+    import_card = await devops_bot.ask("repo import https://github.com/Azure/aidevcollege", who="bob")
+    assert "Only the team's admins" in text_of(import_card)
+    assert devops_sandbox.requests(since) == []
+    audit = text_of(await devops_bot.ask("audit 10"))
+    assert "command.repo.create" in audit and "command.repo.import" in audit and "refused" in audit
+
+
+async def test_confirm_by_someone_else_is_refused(devops_bot, devops_sandbox):
+    sent = await devops_bot.say("repo create alices-repo")
+    confirm = next(a for a in card_actions(sent[0].card) if a.get("verb") == verbs.CONFIRM)
+    since = devops_sandbox.last_seq()
+    _, card = await devops_bot.click_action(confirm, who="bob", card_id=sent[0].activity_id)
+    assert "only Alice Admin, who asked, can confirm" in text_of(card)
+    assert writes(devops_sandbox, since) == []
+
+
+@pytest.mark.parametrize(("name", "says"), [
+    ("_hidden", "must not start with an underscore"),
+    ("a/b", "must not contain /"),
+    ("dotlast.", "must not end with a period"),
+    ("CON", "system reserved name"),
+    ("x" * 65, "at most 64 characters"),
+])
+async def test_invalid_names_are_refused_before_any_call(devops_bot, devops_sandbox, name, says):
+    await devops_bot.ask("whoami")
+    since = devops_sandbox.last_seq()
+    card = await devops_bot.ask(f'repo create "{name}"')
+    assert says in text_of(card) and "Check your input" in text_of(card)
+    assert devops_sandbox.requests(since) == []
+
+
+async def test_existing_name_answers_with_a_link(devops_bot):
+    card = await devops_bot.ask("repo create aidevcollege")
+    text = text_of(card)
+    assert "already exists" in text and "/College/_git/aidevcollege)" in text
+
+
+async def test_name_taken_between_question_and_confirm(devops_bot, devops_sandbox):
+    from azure.devops.v7_1.git.models import GitRepositoryCreateOptions
+
+    sent = await devops_bot.say("repo create racing")
+    git = devops_sandbox.connection().clients_v7_1.get_git_client()
+    git.create_repository(GitRepositoryCreateOptions(name="racing"), devops_sandbox.project)
+    confirm = next(a for a in card_actions(sent[0].card) if a.get("verb") == verbs.CONFIRM)
+    _, card = await devops_bot.click_action(confirm, card_id=sent[0].activity_id)
+    assert "already exists" in text_of(card) and "/College/_git/racing)" in text_of(card)
+    assert repo_names(devops_sandbox).count("racing") == 1
+
+
+async def test_injected_429_on_create_honours_retry_after(devops_bot, devops_sandbox):
+    sent = await devops_bot.say("repo create throttled")
+    devops_sandbox.add_fault(path_regex="/git/repositories$", method="POST", status=429, retry_after=7, count=1)
+    since = devops_sandbox.last_seq()
+    confirm = next(a for a in card_actions(sent[0].card) if a.get("verb") == verbs.CONFIRM)
+    _, card = await devops_bot.click_action(confirm, card_id=sent[0].activity_id)
+    assert "Created throttled" in text_of(card)
+    assert 7.0 in devops_bot.sleeps.waits
+    assert [r["status"] for r in repo_posts(devops_sandbox, since)] == [429, 201]
+    assert repo_names(devops_sandbox).count("throttled") == 1
+
+
+async def test_injected_503_on_list_is_retried(devops_bot, devops_sandbox):
+    await devops_bot.ask("repos")
+    devops_sandbox.add_fault(path_regex="/git/repositories$", method="GET", status=503, count=2)
+    since = devops_sandbox.last_seq()
+    card = await devops_bot.ask("repos")
+    assert "aidevcollege" in text_of(card)
+    statuses = [r["status"] for r in devops_sandbox.requests(since) if r["path"].endswith("/git/repositories")]
+    assert statuses == [503, 503, 200]
+
+
+async def test_azure_devops_down_says_so_with_a_next_step(devops_bot, devops_sandbox):
+    await devops_bot.ask("repos")
+    devops_sandbox.add_fault(path_regex="/git/repositories", status=503)
+    card = await devops_bot.ask("repos")
+    text = text_of(card)
+    assert "Azure DevOps answered 503" in text and "Try again in a minute" in text
+    assert "Traceback" not in text
+
+
+async def test_create_that_failed_after_taking_effect_is_reported_created_once(devops_bot, devops_sandbox):
+    sent = await devops_bot.say("repo create half-failed")
+    devops_sandbox.add_fault(path_regex="/git/repositories$", method="POST", status=503, phase="after", count=1)
+    since = devops_sandbox.last_seq()
+    confirm = next(a for a in card_actions(sent[0].card) if a.get("verb") == verbs.CONFIRM)
+    _, card = await devops_bot.click_action(confirm, card_id=sent[0].activity_id)
+    assert "Created half-failed" in text_of(card)
+    assert [r["status"] for r in repo_posts(devops_sandbox, since)] == [503]  # never sent twice
+    assert repo_names(devops_sandbox).count("half-failed") == 1
+    audit = text_of(await devops_bot.ask("audit 5"))
+    assert "repo.create" in audit and "half-failed" in audit
+
+
+async def test_create_after_a_dropped_connection_is_not_repeated(devops_bot, devops_sandbox):
+    sent = await devops_bot.say("repo create dropped")
+    devops_sandbox.add_fault(path_regex="/git/repositories$", method="POST", drop=True, phase="after", count=1)
+    since = devops_sandbox.last_seq()
+    confirm = next(a for a in card_actions(sent[0].card) if a.get("verb") == verbs.CONFIRM)
+    _, card = await devops_bot.click_action(confirm, card_id=sent[0].activity_id)
+    assert "Created dropped" in text_of(card)
+    assert len(repo_posts(devops_sandbox, since)) == 1
+    assert repo_names(devops_sandbox).count("dropped") == 1
+
+
+async def test_create_that_failed_before_taking_effect_is_retried_after_a_check(devops_bot, devops_sandbox):
+    sent = await devops_bot.say("repo create retried")
+    devops_sandbox.add_fault(path_regex="/git/repositories$", method="POST", status=503, count=1)
+    since = devops_sandbox.last_seq()
+    confirm = next(a for a in card_actions(sent[0].card) if a.get("verb") == verbs.CONFIRM)
+    _, card = await devops_bot.click_action(confirm, card_id=sent[0].activity_id)
+    assert "Created retried" in text_of(card)
+    log = [(r["method"], r["status"]) for r in devops_sandbox.requests(since) if "/git/repositories" in r["path"]]
+    assert log == [("POST", 503), ("GET", 404), ("POST", 201)]  # checked before sending again
+
+
+# repo import -----------------------------------------------------------------------------------------------------
+async def follow(teams, devops_sandbox, seconds: float = 30) -> None:
+    """Moves the sandbox clock so the import finishes, then waits for the bot's background follower."""
+    devops_sandbox.advance_clock(seconds)
+    await services_of(teams).background.wait_idle(timeout=20)
+
+
+@pytest.fixture
+def fast_polling(devops_bot):
+    services_of(devops_bot).devops.import_poll_s = 0.02
+    return devops_bot
+
+
+async def test_repo_import_shows_progress_and_updates_the_card_when_done(fast_polling, devops_sandbox):
+    teams = fast_polling
+    question, answer = await ask_and_confirm(teams, "repo import https://github.com/Azure/aidevcollege as workshop")
+    assert "From" in text_of(question) and "workshop (new repository)" in text_of(question)
+    assert "Importing into workshop" in text_of(answer) and "updates itself" in text_of(answer)
+    confirm_card_id = [s for s in teams.connector.sent if s.kind == "send"][-1].activity_id
+    await follow(teams, devops_sandbox)
+    final = teams.connector.sent[-1]
+    assert final.kind == "update" and final.activity_id == confirm_card_id
+    facts = clone_facts(final.card)
+    assert "Imported workshop" in text_of(final.card)
+    assert facts["Default branch"] == "master" and facts["Clone (HTTPS)"].endswith("/College/_git/workshop")
+    assert facts["Clone (SSH)"].endswith("/College/workshop")
+    assert "Confirmed by Alice Admin" in text_of(final.card)
+    audit = text_of(await teams.ask("audit 5"))
+    assert "repo.import.finished" in audit
+
+
+async def test_repo_import_name_defaults_from_the_url(fast_polling, devops_sandbox):
+    question, _ = await ask_and_confirm(fast_polling, "repo import https://github.com/Azure-Samples/onnxruntime-iot-edge.git")
+    assert "onnxruntime-iot-edge (new repository)" in text_of(question)
+    await follow(fast_polling, devops_sandbox)
+    assert "Imported " + escape("onnxruntime-iot-edge") in text_of(fast_polling.connector.sent[-1].card)
+
+
+async def test_failed_import_says_why_and_what_to_do(fast_polling, devops_sandbox):
+    await ask_and_confirm(fast_polling, "repo import https://github.com/college-org/private-models as private-models")
+    await follow(fast_polling, devops_sandbox)
+    final = fast_polling.connector.sent[-1]
+    text = text_of(final.card)
+    assert "Import of private\\-models failed" in text and "Authentication failed" in text
+    assert "https://<user>:<token>@" in text
+
+
+async def test_import_credentials_never_appear_in_cards_logs_or_audit(fast_polling, devops_sandbox, caplog):
+    caplog.set_level(logging.DEBUG)
+    teams = fast_polling
+    url = f"https://college-bot:{GITHUB_TOKEN}@github.com/college-org/private-models"
+    question, answer = await ask_and_confirm(teams, f"repo import {url} as private-models")
+    assert "used for this import only" in text_of(question)
+    await follow(teams, devops_sandbox)
+    assert "Imported private\\-models" in text_of(teams.connector.sent[-1].card)
+    # a refused attempt and a typo'd command carry the token too
+    await teams.say(f"repo import {url}", who="bob")
+    await teams.say(f"repo imprt {url}")
+    entries = await services_of(teams).audit.latest(50)
+    everything = [
+        *(json.dumps(s.activity) for s in teams.connector.sent),
+        json.dumps(question), json.dumps(answer),
+        *(json.dumps(e.__dict__, default=str) for e in entries),
+        *(r.getMessage() + json.dumps(r.__dict__, default=str) for r in caplog.records),
+    ]
+    assert not [chunk for chunk in everything if GITHUB_TOKEN in chunk]
+    assert any("github.com/college-org/private-models" in e.target for e in entries)
+    # nor in the bot's store
+    db = (services_of(teams).settings.store_url.removeprefix("sqlite:///"))
+    with open(db, "rb") as f:
+        assert GITHUB_TOKEN.encode() not in f.read()
+
+
+async def test_import_into_an_existing_non_empty_repository_is_refused(devops_bot):
+    card = await devops_bot.ask("repo import https://github.com/Azure/aidevcollege")
+    assert "already exists" in text_of(card)
+
+
+async def test_import_with_bad_url_or_words_says_what_is_wrong(devops_bot):
+    assert "starts with https://" in text_of(await devops_bot.ask("repo import ftp://example.com/x.git"))
+    assert "after the URL" in text_of(await devops_bot.ask("repo import https://github.com/Azure/aidevcollege to x"))
+    assert "must not contain" in text_of(await devops_bot.ask('repo import https://github.com/a/b as "a:b"'))
+
+
+async def test_not_configured_names_the_settings(teams):
+    card = await teams.ask("repos")
+    assert "AZURE_DEVOPS_ORG_URL" in text_of(card) and "Not configured" in text_of(card)
