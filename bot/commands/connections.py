@@ -35,6 +35,9 @@ from cards.errors import apology_card, error_card
 log = logging.getLogger(__name__)
 
 FIRST_ANSWER_S = 2.0  # how long a turn waits for all results before it answers with a card that updates later
+# A button's provisional card travels in the invoke's HTTP answer, written after the turn ends; the update must not
+# overtake it, or the clicker would keep seeing "testing…".
+INVOKE_SETTLE_S = 1.0
 HISTORY_TIMEOUT_S = 10.0
 
 Render = Callable[[bool], Card]  # pending -> card
@@ -59,16 +62,21 @@ async def answer_fast(turn: Turn, work: Awaitable[Any], render: Render, *, name:
     else:
         activity_id, reply = await turn.conversation.send(provisional), Reply()
     log.info("answered before the work ended; the card updates later", extra={"work": name})
+    settle_s = INVOKE_SETTLE_S if turn.action is not None else 0.0
     turn.services.background.start(
-        f"{name}.update", _update_when_done(messenger, turn.where.conversation_id, activity_id, task, render, name))
+        f"{name}.update",
+        _update_when_done(messenger, turn.where.conversation_id, activity_id, task, render, name, settle_s))
     return reply
 
 
 async def _update_when_done(messenger: Messenger, conversation_id: str, activity_id: str, task: asyncio.Future[Any],
-                            render: Render, name: str) -> None:
+                            render: Render, name: str, settle_s: float = 0.0) -> None:
+    loop = asyncio.get_running_loop()
+    not_before = loop.time() + settle_s
     try:
         await task
         reply = Reply(card=render(False))
+        await asyncio.sleep(max(0.0, not_before - loop.time()))
     except UserFacingError as exc:
         reply = Reply(card=error_card(exc.title, exc.message, exc.next_step))
     except Exception:  # the card must not stay "checking…" forever: show the apology with the reference

@@ -146,3 +146,20 @@ async def test_a_failing_azure_devops_is_an_error_card_not_a_crash(devops_bot, d
 async def test_without_azure_devops_it_says_what_to_configure(teams):
     text = text_of(await teams.ask("connections"))
     assert "AZURE_DEVOPS_ORG_URL" in text
+
+
+async def test_test_again_with_a_slow_test_answers_the_click_at_once_then_updates_that_card(make_bot, devops_sandbox,
+                                                                                            monkeypatch):
+    monkeypatch.setattr(connections_command, "FIRST_ANSWER_S", 0.5)
+    monkeypatch.setattr(connections_command, "INVOKE_SETTLE_S", 0.2)
+    teams = await make_bot(**{**devops_sandbox.env, "BOT_ADMINS": "", "CONNECTION_TEST_TIMEOUT_S": "1.5"})
+    sent = await teams.say("connections")
+    devops_sandbox.add_fault(path_regex="serviceendpoint/endpointproxy", delay_ms=5000)
+    started = time.perf_counter()
+    status, card = await teams.click(connections_command.verbs.CONNECTIONS_TEST, card_id=sent[0].activity_id)
+    assert status == 200 and time.perf_counter() - started < 1.4
+    assert set(verdicts(card).values()) == {"⏳"}
+    await services_of(teams).background.wait_idle(timeout=10)
+    (update,) = [s for s in teams.connector.sent if s.kind == "update"]
+    assert update.activity_id == sent[0].activity_id
+    assert set(verdicts(update.card).values()) == {"⏱️"}
