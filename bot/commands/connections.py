@@ -116,7 +116,8 @@ def verdict_text(test: ConnectionTest | None, timeout_s: float) -> tuple[str, st
     if test is None:
         return "pending", "testing…"
     if test.state is TestState.PASSED:
-        return "pass", f"TestConnection passed in {test.seconds:.1f} s"
+        took = f"{test.seconds * 1000:.0f} ms" if test.seconds < 1 else f"{test.seconds:.1f} s"
+        return "pass", f"TestConnection passed in {took}"
     if test.state is TestState.FAILED:
         return "fail", "TestConnection failed"
     if test.state is TestState.TIMED_OUT:
