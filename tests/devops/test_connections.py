@@ -163,3 +163,15 @@ async def test_test_again_with_a_slow_test_answers_the_click_at_once_then_update
     (update,) = [s for s in teams.connector.sent if s.kind == "update"]
     assert update.activity_id == sent[0].activity_id
     assert set(verdicts(update.card).values()) == {"⏱️"}
+
+
+async def test_a_throttled_test_says_when_to_try_again_while_the_others_show(devops_bot, devops_sandbox):
+    # the first TestConnection gets a 429 asking for 30 s: more than a user should wait, so no retry
+    devops_sandbox.add_fault(path_regex="serviceendpoint/endpointproxy", status=429, retry_after=30, count=1)
+    card = await devops_bot.ask("connections")
+    symbols = verdicts(card)
+    throttled = [name for name, symbol in symbols.items() if symbol == "⚠️"]
+    assert len(throttled) == 1, symbols
+    block = block_of(card, throttled[0])
+    assert "could not be run" in block and "throttling" in block and "Try again in 30 seconds" in block
+    assert sorted(s for n, s in symbols.items() if n != throttled[0]) in (["✅", "✅"], ["✅", "❌"])

@@ -67,6 +67,7 @@ class ConnectionTest:
     message: str = ""
     status_code: str = ""
     seconds: float = 0.0
+    advice: str = ""  # for ERROR: what the failed call's error says to do (e.g. "Try again in 30 seconds.")
 
     __test__ = False  # not a pytest test class
 
@@ -199,7 +200,7 @@ def diagnose(connection: ServiceConnection, test: ConnectionTest, *, timeout_s: 
             "to see the service's own answer.")
     if test.state is TestState.ERROR:
         return Diagnosis(f"The test could not be run: {test.message}",
-                         "Type connections again in a minute.")
+                         test.advice or "Type connections again in a minute.")
     message = test.message
     code = _AADSTS.search(message)
     app = connection.service_principal_id or "the service principal's app"
@@ -289,7 +290,8 @@ class ServiceConnections:
             return ConnectionTest(TestState.TIMED_OUT, f"No answer within {timeout_s:g} s.",
                                   seconds=time.perf_counter() - started)
         except UserFacingError as exc:
-            return ConnectionTest(TestState.ERROR, exc.message, seconds=time.perf_counter() - started)
+            return ConnectionTest(TestState.ERROR, exc.message, seconds=time.perf_counter() - started,
+                                  advice=exc.next_step)
 
     async def update_secret(self, connection_id: str, secret: str) -> ServiceConnection:
         """Gives a service-principal connection a new client secret (what the portal's Edit → Save does)."""
