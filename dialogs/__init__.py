@@ -9,4 +9,6 @@ from bot.services.container import Services
 
 def build_dialogs(services: Services) -> list[Dialog]:
     """Every dialog the bot can begin, keyed by the id a command's Reply.start_dialog names."""
-    return []
+    from dialogs.onboard import OnboardDialog
+
+    return [OnboardDialog(services)]

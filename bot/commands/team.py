@@ -1,0 +1,34 @@
+"""team ["<name>"]: a team's members and their roles."""
+
+from __future__ import annotations
+
+from bot.router import Args, card_action, command
+from bot.services.devops import require
+from bot.services.devops.people import find_team, team_members
+from bot.turn import Reply, Turn
+from cards import verbs
+from cards.team import team_card
+
+
+async def _team_reply(turn: Turn, name: str, page: int = 0) -> Reply:
+    devops = require(turn.services)
+    team = await find_team(devops, name or devops.team)
+    members = await team_members(devops, team.name)
+    return Reply(card=team_card(team.name, devops.project, members, page))
+
+
+@command("team", area="People", usage='team ["<name>"]', examples=["team", 'team "College Team"'],
+         aliases=["members"])
+async def handle_team(turn: Turn, args: Args) -> Reply:
+    """Lists a team's members with their role (team admin or member) and access level."""
+    return await _team_reply(turn, args.text)
+
+
+@card_action(verbs.TEAM_MORE)
+async def handle_team_more(turn: Turn, data: dict) -> Reply:
+    """Shows another page of a team's members."""
+    try:
+        page = max(0, int(data.get("page", 0)))
+    except (TypeError, ValueError):
+        page = 0
+    return await _team_reply(turn, str(data.get("team", "")), page)
