@@ -120,3 +120,36 @@ async def test_readiness_includes_azure_devops(devops_bot):
     response = await devops_bot.http.get("/readyz")
     body = await response.json()
     assert response.status == 200 and body["dependencies"]["azure_devops"]["state"] == "ok"
+
+
+ALICE = "1ad72e5f-beab-4332-9384-deb085dd5aea"
+
+
+async def test_admin_lookup_is_cached_and_fails_closed(devops, devops_sandbox):
+    from bot.services.devops.roles import DevOpsAdmins
+
+    now = [0.0]
+    admins = DevOpsAdmins(devops, ttl_s=60, clock=lambda: now[0])
+    devops_sandbox.add_fault(path_regex="teams/.*/members", status=503)
+    assert await admins.admin_object_ids() == frozenset()  # no answer, nothing known: nobody is admin
+    devops_sandbox.clear_faults()
+    since = devops_sandbox.last_seq()
+    assert await admins.admin_object_ids() == frozenset()  # a failure is not retried on every turn
+    assert devops_sandbox.requests(since) == []
+    now[0] += 31
+    assert await admins.admin_object_ids() == {ALICE}
+    since = devops_sandbox.last_seq()
+    now[0] += 30
+    assert await admins.admin_object_ids() == {ALICE}  # cached
+    assert devops_sandbox.requests(since) == []
+    devops_sandbox.add_fault(path_regex="teams/.*/members", status=503)
+    now[0] += 61
+    assert await admins.admin_object_ids() == {ALICE}  # Azure DevOps down: the last good answer, for a while
+    now[0] += 3600
+    assert await admins.admin_object_ids() == frozenset()  # too old: fail closed
+
+
+async def test_unknown_admin_group_gives_nobody_admin(devops):
+    from bot.services.devops.roles import DevOpsAdmins
+
+    assert await DevOpsAdmins(devops, "No Such Group").admin_object_ids() == frozenset()

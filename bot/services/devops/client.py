@@ -354,14 +354,16 @@ class DevOpsClient:
 
     # the API ------------------------------------------------------------------------------------------------
     async def call(self, fn: Callable[[SdkClients], T], *, idempotent: bool,
-                   verify: Callable[[], Awaitable[T | None]] | None = None, what: str = "") -> T:
+                   verify: Callable[[], Awaitable[T | None]] | None = None, what: str = "",
+                   policy: RetryPolicy | None = None) -> T:
         """Runs ``fn(clients)`` in a worker thread under the retry policy; failures become bot errors.
 
         ``idempotent=False`` (a create): the call is repeated only after ``verify()`` (which returns the created
-        thing, or None) says the failed attempt did not take effect.
+        thing, or None) says the failed attempt did not take effect. ``policy`` overrides the client's (e.g. a
+        shorter budget for lookups that happen on every turn).
         """
         try:
-            return await self.policy.run(lambda: self._in_thread(fn), idempotent=idempotent, verify=verify,
+            return await (policy or self.policy).run(lambda: self._in_thread(fn), idempotent=idempotent, verify=verify,
                                          what=what or "azure devops call")
         except GaveUp as exc:
             log.warning("azure devops call gave up", extra={"what": what, "attempts": exc.attempts,

@@ -15,12 +15,14 @@ from collections.abc import Callable
 from bot.errors import UserFacingError
 from bot.policy import Role
 from bot.services.devops.client import DevOpsClient, SdkClients
+from bot.services.devops.retry import RetryPolicy
 from bot.turn import Actor
 
 log = logging.getLogger(__name__)
 
 TTL_S = 120.0
 STALE_LIMIT_S = 3600.0
+FAILURE_BACKOFF_S = 30.0  # after a failed lookup, turns do not wait for another one for this long
 
 
 def _team_admin_origin_ids(c: SdkClients, project: str, team: str) -> set[str]:
@@ -71,36 +73,53 @@ class DevOpsAdmins:
         self._clock = clock
         self._ids: frozenset[str] | None = None
         self._fetched_at = 0.0
+        self._failed_at: float | None = None
+        # every turn asks for roles: a lookup must never hold a turn long, whatever Azure DevOps does
+        self._policy = RetryPolicy(max_attempts=2, max_total_s=3.0, base_s=0.2, cap_s=1.0,
+                                   sleep=lambda s: devops.policy.sleep(s), clock=devops.policy.clock)
         self._lock = asyncio.Lock()
         self.name = f"Azure DevOps group {self._group}" if self._group else "Azure DevOps team admins"
 
-    async def admin_object_ids(self) -> frozenset[str]:
-        now = self._clock()
+    def _fresh(self, now: float) -> frozenset[str] | None:
         if self._ids is not None and now - self._fetched_at < self._ttl:
             return self._ids
+        if self._failed_at is not None and now - self._failed_at < FAILURE_BACKOFF_S:
+            return self._stale(now)
+        return None
+
+    def _stale(self, now: float) -> frozenset[str]:
+        if self._ids is not None and now - self._fetched_at < STALE_LIMIT_S:
+            return self._ids
+        return frozenset()
+
+    async def admin_object_ids(self) -> frozenset[str]:
+        known = self._fresh(self._clock())
+        if known is not None:
+            return known
         async with self._lock:
             now = self._clock()
-            if self._ids is not None and now - self._fetched_at < self._ttl:
-                return self._ids
+            known = self._fresh(now)
+            if known is not None:
+                return known
             project, team, group = self._devops.project, self._devops.team, self._group
             try:
                 if group:
                     ids = await self._devops.call(lambda c: _group_member_origin_ids(c, project, group),
-                                                  idempotent=True, what="admin group members")
+                                                  idempotent=True, what="admin group members", policy=self._policy)
                 else:
                     ids = await self._devops.call(lambda c: _team_admin_origin_ids(c, project, team),
-                                                  idempotent=True, what="team admins")
+                                                  idempotent=True, what="team admins", policy=self._policy)
             except (UserFacingError, LookupError) as exc:
                 log.warning("admin lookup in Azure DevOps failed", extra={"reason": str(exc)[:200]})
-                if self._ids is not None and now - self._fetched_at < STALE_LIMIT_S:
-                    return self._ids
-                return frozenset()
-            self._ids, self._fetched_at = frozenset(ids), now
+                self._failed_at = now
+                return self._stale(now)
+            self._ids, self._fetched_at, self._failed_at = frozenset(ids), now, None
             return self._ids
 
     def forget(self) -> None:
         """Drops the cache (after onboarding changes the team, or in tests)."""
         self._ids = None
+        self._failed_at = None
 
     async def roles_for(self, actor: Actor) -> set[Role]:
         if not actor.aad_object_id:
