@@ -1,0 +1,1 @@
+"""Benchmarks that print numbers (never pass/fail): `python -m bench.help_latency`."""

@@ -1,0 +1,33 @@
+"""The benchmarks run end to end (tiny sizes). Their numbers are printed, never asserted."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_help_latency_runs_end_to_end(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.help_latency", "--turns", "10", "--concurrency", "2", "--warmup", "4",
+         "--starts", "1", "--out-dir", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=240, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for heading in ("echo bot", "College Bot", "College/echo", "p50 latency", "p99 latency", "throughput",
+                    "start-up to /healthz", "RSS after run"):
+        assert heading in result.stdout, result.stdout
+    assert json.loads((tmp_path / "latest.json").read_text())["modes"]["sequential"]["college"]["turns"] == 10
+    assert (tmp_path / "latest.md").read_text().startswith("# Benchmark")
+
+
+def test_turn_breakdown_runs_end_to_end() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.turn_breakdown", "--turns", "5", "--warmup", "2"],
+        cwd=ROOT, capture_output=True, text=True, timeout=240, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SQLite de-dup write" in result.stdout and "reply POST" in result.stdout, result.stdout
