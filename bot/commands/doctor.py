@@ -122,7 +122,7 @@ def check_team(found: TeamInfo | None, e: Expected) -> CheckView:
 def check_members(members: Sequence[Member], e: Expected) -> CheckView:
     if not members:
         return _fail("members", e, f"{e.team} has no members yet.",
-                     "Add the participants: type `onboard` followed by their email addresses, e.g. "
+                     "Add the participants: a team admin types `onboard` followed by their email addresses, e.g. "
                      f"`onboard dana@contoso.com erin@contoso.com` (or Project settings → Teams → {e.team} → Add).")
     names = [f"{m.name} (admin)" if m.is_admin else m.name for m in sorted(members, key=lambda m: m.name.lower())]
     shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
@@ -133,15 +133,15 @@ def check_repository(found: RepositoryInfo | None, e: Expected) -> CheckView:
     command_text = f"`repo import {e.repository_url} as {e.repository}`"
     if found is None:
         return _fail("repository", e, f"Project {e.project} has no repository called {e.repository}.",
-                     f"Type {command_text}")
+                     f"Type {command_text} (team admins can; it asks you to confirm).")
     if found.is_disabled:
         return _fail("repository", e, f"The repository {e.repository} is disabled.",
                      f"Enable it: Project settings → Repositories → {e.repository} → Settings → Disable repository: "
                      "Off.")
     if found.is_empty:
         return _fail("repository", e, f"The repository {e.repository} exists but is empty: nothing was imported.",
-                     f"Import into it: Repos → {e.repository} → Import → Clone URL {e.repository_url} → Import. "
-                     f"Or delete the empty repository and type {command_text}")
+                     f"Type {command_text} (team admins can; it imports into the empty repository), or in Azure "
+                     f"DevOps: Repos → {e.repository} → Import → Clone URL {e.repository_url} → Import.")
     size = f", {found.size / 1_000_000:.1f} MB" if found.size else ""
     return _pass("repository", e, f"default branch {found.default_branch.removeprefix('refs/heads/')}{size}")
 

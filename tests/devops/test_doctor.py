@@ -5,6 +5,7 @@ TestConnection gets a card at once that is updated in place."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from bot.commands import connections as connections_command
+from cards import verbs
 from tests.devops.conftest import services_of
 from tests.harness.cards import card_actions, card_texts
 from tests.sandbox_fixtures import DevOpsSandbox
@@ -316,3 +318,19 @@ async def test_check_again_button(devops_bot):
     button = next(a for a in card_actions(sent[0].card) if a["title"] == "Check again")
     status, card = await devops_bot.click_action(button, card_id=sent[0].activity_id)
     assert status == 200 and "All 9 checks pass" in "\n".join(card_texts(card))
+
+
+@pytest.mark.parametrize("break_it", [delete_repository, replace_with_empty_repository], ids=["deleted", "empty"])
+async def test_the_repository_next_step_typed_into_the_bot_repairs_it(break_it, devops_bot, devops_sandbox):
+    """The next step is a command that works as shown: type it, confirm, let the import finish, doctor passes."""
+    services_of(devops_bot).devops.import_poll_s = 0.05
+    break_it(devops_sandbox, {})
+    step = items(await devops_bot.ask("doctor"))["repository"]["text"]
+    (typed,) = re.findall(r"`(repo import [^`]+)`", step)
+    sent = await devops_bot.say(typed)
+    confirm = next(a for a in card_actions(sent[0].card) if a.get("verb") == verbs.CONFIRM)
+    status, _ = await devops_bot.click_action(confirm, card_id=sent[0].activity_id)
+    assert status == 200
+    devops_sandbox.advance_clock(60)  # the sandbox's import takes a few seconds of its clock
+    await services_of(devops_bot).background.wait_idle(timeout=20)
+    assert items(await devops_bot.ask("doctor"))["repository"]["symbol"] == "✅"
