@@ -63,3 +63,11 @@ def test_no_print_in_the_bot():
             if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "print":
                 offenders.append(f"{rel(path)}:{node.lineno}")
     assert offenders == []
+
+
+def test_msrest_retry_policy_speed_fix_keeps_its_answers():
+    import bot.http_edge  # noqa: F401  (applies the fix)
+    from msrest.universal_http.requests import ClientRetryPolicy
+
+    expected = [i for i in range(999) if not (i < 500 and i != 408) and i not in (501, 505)]
+    assert ClientRetryPolicy().policy.status_forcelist == expected
