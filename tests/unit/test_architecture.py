@@ -66,8 +66,9 @@ def test_no_print_in_the_bot():
 
 
 def test_msrest_retry_policy_speed_fix_keeps_its_answers():
-    import bot.http_edge  # noqa: F401  (applies the fix)
     from msrest.universal_http.requests import ClientRetryPolicy
+
+    import bot.http_edge  # noqa: F401  (applies the fix)
 
     expected = [i for i in range(999) if not (i < 500 and i != 408) and i not in (501, 505)]
     assert ClientRetryPolicy().policy.status_forcelist == expected
