@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Protocol
+from urllib.parse import quote
 
 from cards import verbs
 from cards.common import Card, Element, card, container, escape, execute, facts, heading, open_url, status_line, text
@@ -18,6 +19,11 @@ class RepoLike(Protocol):
     ssh_url: str
     web_url: str
     size: int
+
+
+def _url(url: str) -> str:
+    """A URL safe in a Markdown link and an Action.OpenUrl (spaces and the like percent-encoded, once)."""
+    return quote(url, safe=":/?&=#%@+,;~!$'*")
 
 
 def _branch(repo: RepoLike) -> str:
@@ -39,7 +45,7 @@ def repos_card(repos: Sequence[RepoLike], project: str, page: int = 0, page_size
                          "**repo import <git url>**."))
     for repo in shown:
         body.append(container([
-            text(f"**[{escape(repo.name)}]({repo.web_url})**" if repo.web_url else f"**{escape(repo.name)}**",
+            text(f"**[{escape(repo.name)}]({_url(repo.web_url)})**" if repo.web_url else f"**{escape(repo.name)}**",
                  spacing="None"),
             text(f"Default branch: {escape(_branch(repo))} · {repo.https_url}", isSubtle=True, size="Small",
                  spacing="None"),
@@ -64,21 +70,8 @@ def repo_card(repo: RepoLike, title: str, note: str = "") -> Card:
     ]
     if note:
         body.append(text(note, wrap=True))
-    return card(body, [open_url("Open in Azure DevOps", repo.web_url)] if repo.web_url else [],
+    return card(body, [open_url("Open in Azure DevOps", _url(repo.web_url))] if repo.web_url else [],
                 fallback=f"{title}: {repo.name} {repo.web_url}")
-
-
-def repo_exists_card(repo: RepoLike | None, name: str) -> Card:
-    body: list[Element] = [
-        *heading("⚠️ Already exists"),
-        text(f"A repository called **{escape(name)}** already exists in the project. Nothing was changed."),
-    ]
-    if repo is not None:
-        body.append(facts([("Default branch", _branch(repo)), ("Clone (HTTPS)", repo.https_url)]))
-    body.append(container([text("**What to do:** use the existing repository, or choose another name.")],
-                          style="emphasis"))
-    actions = [open_url("Open the existing repository", repo.web_url)] if repo is not None and repo.web_url else []
-    return card(body, actions, fallback=f"A repository called {name} already exists.")
 
 
 def import_card(name: str, source: str, status: str, step: int, steps: Sequence[str], *, repo: RepoLike | None = None,
@@ -103,5 +96,5 @@ def import_card(name: str, source: str, status: str, step: int, steps: Sequence[
     if repo is not None and status == "completed":
         body.append(facts([("Default branch", _branch(repo)), ("Clone (HTTPS)", repo.https_url),
                            ("Clone (SSH)", repo.ssh_url)]))
-    actions = [open_url("Open in Azure DevOps", repo.web_url)] if repo is not None and repo.web_url else []
+    actions = [open_url("Open in Azure DevOps", _url(repo.web_url))] if repo is not None and repo.web_url else []
     return card(body, actions, fallback=f"Import of {name} from {source}: {status}")

@@ -79,9 +79,11 @@ class OnboardDialog(ComponentDialog):
         step.values["level"] = options.get("level", "")
         step.values["team"] = options.get("team", "")
         team = options.get("team") or (self._services.settings.devops_team or "the team")
+        in_channel = (step.context.activity.conversation.conversation_type or "personal") != "personal"
+        hint = f" In this conversation, @mention {self._services.bot_name} in your answer." if in_channel else ""
         return await step.prompt(WHO_PROMPT, PromptOptions(
             prompt=MessageFactory.text(f"Who should I add to {team}? Send email addresses or @mention people "
-                                       "(several are fine). Type cancel to stop.")))
+                                       f"(several are fine). Type cancel to stop.{hint}")))
 
     async def _ask_level(self, step: WaterfallStepContext) -> DialogTurnResult:
         text, people = self._clean(step.context)

@@ -184,6 +184,14 @@ async def test_dialog_skips_what_was_said_and_reprompts_without_people(devops_bo
     assert "Onboard these people?" in text_of(done[0].card)
 
 
+async def test_dialog_in_a_channel(devops_bot):
+    first = await devops_bot.say("onboard as stakeholder", at="channel")
+    assert "@mention College Bot in your answer" in first[0].text
+    done = await devops_bot.say(FRANK.upn, at="channel")
+    question = text_of(done[0].card)
+    assert FRANK.upn in question and "Stakeholder" in question
+
+
 async def test_cancel_leaves_the_dialog(devops_bot, devops_sandbox):
     await devops_bot.say("onboard")
     since = devops_sandbox.last_seq()

@@ -113,6 +113,14 @@ async def test_repo_create_confirms_then_creates_once(devops_bot, devops_sandbox
     assert devops_bot.connector.sent[-1].kind == "update"
 
 
+async def test_names_with_spaces_work_and_links_are_encoded(devops_bot, devops_sandbox):
+    _, answer = await ask_and_confirm(devops_bot, 'repo create "model training"')
+    assert clone_facts(answer)["Name"] == "model training"
+    (link,) = [a for a in card_actions(answer) if a["type"] == "Action.OpenUrl"]
+    assert link["url"].endswith("/College/_git/model%20training")
+    assert "model training" in repo_names(devops_sandbox)
+
+
 async def test_repo_create_is_refused_for_non_admins_and_nothing_reaches_devops(devops_bot, devops_sandbox):
     await devops_bot.ask("whoami", who="bob")  # the admin lookup (cached) happens on any turn
     since = devops_sandbox.last_seq()
