@@ -199,3 +199,19 @@ async def test_cancel_leaves_the_dialog(devops_bot, devops_sandbox):
     assert left[0].text == "Cancelled. Nothing more will be asked."
     assert "Repositories in College" in text_of(await devops_bot.ask("repos"))
     assert writes(devops_sandbox, since) == []
+
+
+async def test_someone_in_the_organization_but_not_the_team_keeps_their_access_level(devops_bot, devops_sandbox):
+    connection = devops_sandbox.connection()
+    core, graph = connection.clients_v7_1.get_core_client(), connection.clients_v7_1.get_graph_client()
+    team = core.get_team(devops_sandbox.project, devops_sandbox.team)
+    team_group = graph.get_descriptor(team.id).value
+    bob = next(u for u in graph.list_users().graph_users if u.principal_name == person("bob").upn)
+    graph.remove_membership(bob.descriptor, team_group)
+    assert person("bob").upn not in team_levels(devops_sandbox)
+
+    sent = await devops_bot.say(f"onboard {person('bob').upn} as stakeholder")
+    text = text_of(await confirm(devops_bot, sent))
+    assert "added to the team, access level Basic" in text  # what Azure DevOps kept, not what was asked
+    assert person("bob").upn in team_levels(devops_sandbox)
+    assert access_level(devops_sandbox, person("bob").upn) == "express"
