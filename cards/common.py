@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+import re
 from typing import Any
 
 Card = dict[str, Any]
@@ -12,6 +13,14 @@ SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
 # Teams refuses messages over ~28 KB; we keep every card well below that.
 MAX_CARD_BYTES = 25 * 1024
+
+
+_PLACEHOLDER = re.compile(r"<([^<>\s][^<>\n]{0,39})>")
+
+
+def readable(value: str) -> str:
+    """Shows <placeholder> as ⟨placeholder⟩: clients treat <...> as an HTML tag and drop it."""
+    return _PLACEHOLDER.sub(r"⟨\1⟩", value)
 
 
 def card(body: Sequence[Element], actions: Sequence[Element] = (), *, fallback: str = "") -> Card:
@@ -24,18 +33,21 @@ def card(body: Sequence[Element], actions: Sequence[Element] = (), *, fallback: 
 
 
 def heading(text: str, *, subtle: str = "") -> list[Element]:
-    items: list[Element] = [{"type": "TextBlock", "text": text, "size": "Large", "weight": "Bolder", "wrap": True}]
+    items: list[Element] = [{"type": "TextBlock", "text": readable(text), "size": "Large", "weight": "Bolder",
+                             "wrap": True}]
     if subtle:
-        items.append({"type": "TextBlock", "text": subtle, "isSubtle": True, "wrap": True, "spacing": "None"})
+        items.append({"type": "TextBlock", "text": readable(subtle), "isSubtle": True, "wrap": True,
+                      "spacing": "None"})
     return items
 
 
 def text(value: str, **style: Any) -> Element:
-    return {"type": "TextBlock", "text": value, "wrap": True, **style}
+    return {"type": "TextBlock", "text": readable(value), "wrap": True, **style}
 
 
 def facts(pairs: Iterable[tuple[str, str]]) -> Element:
-    return {"type": "FactSet", "facts": [{"title": title, "value": value or "-"} for title, value in pairs]}
+    return {"type": "FactSet",
+            "facts": [{"title": readable(title), "value": readable(value) if value else "-"} for title, value in pairs]}
 
 
 def execute(title: str, verb: str, data: dict[str, Any] | None = None, *, style: str = "") -> Element:
@@ -61,7 +73,7 @@ def container(items: Sequence[Element], *, style: str = "", separator: bool = Fa
 def status_line(ok: bool | None, label: str) -> Element:
     """A one-line status with a symbol that reads without colour: pass, fail, or unknown."""
     symbol, color = {True: ("✅", "Good"), False: ("❌", "Attention"), None: ("⏳", "Warning")}[ok]
-    return {"type": "TextBlock", "text": f"{symbol} {label}", "wrap": True, "color": color}
+    return {"type": "TextBlock", "text": readable(f"{symbol} {label}"), "wrap": True, "color": color}
 
 
 def escape(value: str) -> str:

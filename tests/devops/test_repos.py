@@ -285,7 +285,7 @@ async def test_failed_import_says_why_and_what_to_do(fast_polling, devops_sandbo
     final = fast_polling.connector.sent[-1]
     text = text_of(final.card)
     assert "Import of private\\-models failed" in text and "Authentication failed" in text
-    assert "https://<user>:<token>@" in text
+    assert "https://⟨user⟩:⟨token⟩@" in text  # placeholders are shown as ⟨...⟩ (cards.common.readable)
 
 
 async def test_import_credentials_never_appear_in_cards_logs_or_audit(fast_polling, devops_sandbox, caplog):
