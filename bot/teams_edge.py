@@ -25,7 +25,7 @@ from msrest.exceptions import HttpOperationError
 
 from bot import dispatch
 from bot.connector_retry import with_connector_retry
-from bot.logging_setup import new_correlation_id, reset_correlation_id, set_correlation_id
+from bot.logging_setup import current_correlation_id, new_correlation_id, reset_correlation_id, set_correlation_id
 from bot.parsing import normalise
 from bot.services.container import Services
 from bot.store import ETagConflict
@@ -121,6 +121,57 @@ def _mention_entities(activity: Activity) -> list[dict[str, Any]]:
     return entities
 
 
+def actor_of(activity: Activity) -> Actor:
+    sender = activity.from_property or ChannelAccount(id="", name="")
+    return Actor(
+        channel_user_id=sender.id or "",
+        name=sender.name or "",
+        aad_object_id=sender.aad_object_id or "",
+        tenant_id=_tenant_of(activity),
+    )
+
+
+def read_message(activity: Activity, bot_name: str) -> tuple[str, tuple[Mention, ...]]:
+    """The message's command text (the bot's mention and markup stripped) and the other people @mentioned."""
+    mentions = _mention_entities(activity)
+    bot_id = activity.recipient.id if activity.recipient else ""
+    bot_names = tuple(
+        {bot_name, (activity.recipient.name if activity.recipient else "") or ""}
+        | {m["mentioned"].get("name", "") for m in mentions if m["mentioned"].get("id") == bot_id}
+    )
+    text, others = normalise(activity.text or "", bot_names)
+    people = tuple(
+        Mention(m["mentioned"].get("id", ""), m["mentioned"].get("name", ""),
+                m["mentioned"].get("aadObjectId", "") or "")
+        for m in mentions
+        if m["mentioned"].get("id") != bot_id and m["mentioned"].get("name") in others
+    )
+    return text, people
+
+
+async def build_turn(ctx: TurnContext, services: Services, dialogs: DialogSet | None, *, text: str = "",
+                     action: CardAction | None = None, mentions: tuple[Mention, ...] = ()) -> Turn:
+    """The SDK-free Turn for this activity (also used by dialogs that run a command on the user's behalf)."""
+    activity = ctx.activity
+    actor = actor_of(activity)
+    return Turn(
+        actor=actor,
+        where=Where(
+            conversation_id=activity.conversation.id,
+            conversation_type=activity.conversation.conversation_type or "personal",
+            tenant_id=actor.tenant_id,
+            team_id=_team_of(activity),
+        ),
+        conversation=_TurnConversation(ctx, dialogs),
+        services=services,
+        correlation_id=current_correlation_id(),
+        text=text,
+        action=action,
+        mentions=mentions,
+        roles=await services.policy.roles_for(actor),
+    )
+
+
 class CollegeBot(ActivityHandler):
     """Dispatches each activity kind; policy (tenants, de-duplication, errors) applies to all of them."""
 
@@ -197,34 +248,11 @@ class CollegeBot(ActivityHandler):
     # building the Turn -----------------------------------------------------------------------------------
     @staticmethod
     def _actor(activity: Activity) -> Actor:
-        sender = activity.from_property or ChannelAccount(id="", name="")
-        return Actor(
-            channel_user_id=sender.id or "",
-            name=sender.name or "",
-            aad_object_id=sender.aad_object_id or "",
-            tenant_id=_tenant_of(activity),
-        )
+        return actor_of(activity)
 
     async def _turn(self, ctx: TurnContext, *, text: str = "", action: CardAction | None = None,
                     mentions: tuple[Mention, ...] = ()) -> Turn:
-        activity = ctx.activity
-        actor = self._actor(activity)
-        return Turn(
-            actor=actor,
-            where=Where(
-                conversation_id=activity.conversation.id,
-                conversation_type=activity.conversation.conversation_type or "personal",
-                tenant_id=actor.tenant_id,
-                team_id=_team_of(activity),
-            ),
-            conversation=_TurnConversation(ctx, self._dialogs),
-            services=self._services,
-            correlation_id=ctx.activity.id or "",
-            text=text,
-            action=action,
-            mentions=mentions,
-            roles=await self._services.policy.roles_for(actor),
-        )
+        return await build_turn(ctx, self._services, self._dialogs, text=text, action=action, mentions=mentions)
 
     async def _remember(self, ctx: TurnContext) -> bool:
         """Stores the conversation reference (for proactive messages); True when the conversation is new."""
@@ -256,16 +284,7 @@ class CollegeBot(ActivityHandler):
         bot_mentioned = any(m["mentioned"].get("id") == bot_id for m in mentions)
         if conversation_type != "personal" and not bot_mentioned:
             return  # in channels and group chats the bot speaks only when @mentioned
-        bot_names = tuple(
-            {self._services.bot_name, activity.recipient.name or ""}
-            | {m["mentioned"].get("name", "") for m in mentions if m["mentioned"].get("id") == bot_id}
-        )
-        text, others = normalise(activity.text or "", bot_names)
-        people = tuple(
-            Mention(m["mentioned"].get("id", ""), m["mentioned"].get("name", ""),
-                    m["mentioned"].get("aadObjectId", "") or "")
-            for m in mentions if m["mentioned"].get("id") != bot_id and m["mentioned"].get("name") in others
-        )
+        text, people = read_message(activity, self._services.bot_name)
         turn = await self._turn(turn_context, text=text, mentions=people)
 
         dc = await self._dialogs.create_context(turn_context)

@@ -17,11 +17,11 @@ from botbuilder.dialogs.prompts import PromptOptions, PromptValidatorContext, Te
 from bot import dispatch
 from bot.commands.onboarding import DIALOG_ID, parse_onboard
 from bot.errors import UserFacingError
-from bot.parsing import normalise, tokenize
+from bot.parsing import tokenize
 from bot.services.container import Services
 from bot.services.devops.people import ACCESS_LEVELS, is_email
-from bot.teams_edge import CollegeBot, _mention_entities, _team_of, _TurnConversation, reply_activity
-from bot.turn import Mention, Turn, Where
+from bot.teams_edge import build_turn, read_message, reply_activity
+from bot.turn import Mention, Turn
 
 WHO_PROMPT = "onboard.who"
 LEVEL_PROMPT = "onboard.level"
@@ -43,15 +43,8 @@ class OnboardDialog(ComponentDialog):
     # reading answers -------------------------------------------------------------------------------------------
     def _clean(self, ctx: TurnContext) -> tuple[str, list[dict[str, str]]]:
         """The answer's text without the bot's mention, and the people it @mentions (JSON-safe, for state)."""
-        activity = ctx.activity
-        bot_id = activity.recipient.id if activity.recipient else ""
-        entities = _mention_entities(activity)
-        bot_names = (self._services.bot_name, activity.recipient.name or "" if activity.recipient else "")
-        text, others = normalise(activity.text or "", bot_names)
-        people = [{"id": m["mentioned"].get("id", ""), "name": m["mentioned"].get("name", ""),
-                   "aad": m["mentioned"].get("aadObjectId", "") or ""}
-                  for m in entities if m["mentioned"].get("id") != bot_id and m["mentioned"].get("name") in others]
-        return text, people
+        text, mentions = read_message(ctx.activity, self._services.bot_name)
+        return text, [{"id": m.channel_user_id, "name": m.name, "aad": m.aad_object_id} for m in mentions]
 
     async def _has_people(self, prompt: PromptValidatorContext) -> bool:
         """At least one person, and every one an email address or an @mention; else says what is wrong."""
@@ -112,16 +105,5 @@ class OnboardDialog(ComponentDialog):
 
     async def _turn(self, ctx: TurnContext, text: str, mentions: list[dict[str, str]]) -> Turn:
         """The Turn the command runs in, as if the whole command had been typed in this message."""
-        activity = ctx.activity
-        actor = CollegeBot._actor(activity)
-        return Turn(
-            actor=actor,
-            where=Where(activity.conversation.id, activity.conversation.conversation_type or "personal",
-                        actor.tenant_id, _team_of(activity)),
-            conversation=_TurnConversation(ctx, None),
-            services=self._services,
-            correlation_id=activity.id or "",
-            text=text,
-            mentions=tuple(Mention(m["id"], m["name"], m.get("aad", "")) for m in mentions),
-            roles=await self._services.policy.roles_for(actor),
-        )
+        return await build_turn(ctx, self._services, None, text=text,
+                                mentions=tuple(Mention(m["id"], m["name"], m.get("aad", "")) for m in mentions))
