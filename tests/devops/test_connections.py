@@ -8,7 +8,7 @@ import time
 from bot.commands import connections as connections_command
 from bot.services.devops.connections import ServiceConnections
 from tests.devops.conftest import services_of
-from tests.harness.cards import card_actions, card_texts
+from tests.harness.cards import card_actions, card_texts, rich_texts
 
 RENEWED_SECRET = "Rn4~sandbox-renewed-secret-2c7d0e4b9a"  # sandbox/world/credentials.json: the legacy app's new one
 EXPIRED_APP = "9b7c1e2d-4a5f-4c3b-8e6d-2f1a0b9c8d7e"
@@ -16,23 +16,6 @@ EXPIRED_APP = "9b7c1e2d-4a5f-4c3b-8e6d-2f1a0b9c8d7e"
 
 def text_of(card: dict) -> str:
     return "\n".join(card_texts(card) + rich_texts(card))
-
-
-def rich_texts(card: dict) -> list[str]:
-    out: list[str] = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("type") == "TextRun":
-                out.append(node.get("text", ""))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return out
 
 
 def block_of(card: dict, name: str) -> str:

@@ -36,41 +36,36 @@ def assert_valid_card(card: dict) -> None:
     assert not problems, "invalid Adaptive Card:\n" + "\n".join(problems)
 
 
-def card_texts(card: dict) -> list[str]:
-    """Every piece of visible text in a card (TextBlock texts, fact titles/values, action titles)."""
-    out: list[str] = []
-
-    def walk(node: object) -> None:
+def elements(card: dict):
+    """Every element, action and sub-object of a card, depth first."""
+    stack: list[object] = [card]
+    while stack:
+        node = stack.pop()
         if isinstance(node, dict):
-            if node.get("type") == "TextBlock":
-                out.append(node.get("text", ""))
-            if node.get("type") == "FactSet":
-                for fact in node.get("facts", []):
-                    out.extend([fact.get("title", ""), fact.get("value", "")])
-            if str(node.get("type", "")).startswith("Action."):
-                out.append(node.get("title", ""))
-            for value in node.values():
-                walk(value)
+            yield node
+            stack.extend(reversed(list(node.values())))
         elif isinstance(node, list):
-            for value in node:
-                walk(value)
+            stack.extend(reversed(node))
 
-    walk(card)
+
+def card_texts(card: dict) -> list[str]:
+    """Every piece of visible text in a card (TextBlock and TextRun texts, fact titles/values, action titles)."""
+    out: list[str] = []
+    for node in elements(card):
+        kind = str(node.get("type", ""))
+        if kind in ("TextBlock", "TextRun"):
+            out.append(node.get("text", ""))
+        elif kind == "FactSet":
+            for fact in node.get("facts", []):
+                out.extend([fact.get("title", ""), fact.get("value", "")])
+        elif kind.startswith("Action."):
+            out.append(node.get("title", ""))
     return out
 
 
 def card_actions(card: dict) -> list[dict]:
-    found: list[dict] = []
+    return [node for node in elements(card) if str(node.get("type", "")).startswith("Action.")]
 
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Action."):
-                found.append(node)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
 
-    walk(card)
-    return found
+def rich_texts(card: dict) -> list[str]:
+    return [node.get("text", "") for node in elements(card) if node.get("type") == "TextRun"]
