@@ -22,12 +22,15 @@ class SandboxThread:
         return self.sandbox
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Stops the sandbox and its loop. Calls still held by a ``delay_ms`` fault are cancelled (their
+        clients see the connection closed), so this returns promptly whatever faults are in flight."""
         if not self._thread.is_alive():
             return
         asyncio.run_coroutine_threadsafe(self.sandbox.stop(), self._loop).result(timeout)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout)
-        self._loop.close()
+        if not self._thread.is_alive():
+            self._loop.close()
 
     def __enter__(self) -> Sandbox:
         return self.start()

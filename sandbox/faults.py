@@ -1,13 +1,19 @@
 """Injected faults: throttling, server errors, delays and dropped connections.
 
-A rule matches by method and a regular expression searched in the request path. ``phase``
+A rule matches by method and a regular expression searched in the request path, and also in
+``path?query`` when the request has a query string (so a rule can single out one service
+connection's TestConnection by the ``endpointId`` in its query). ``phase``
 ``"before"`` fails the call without running it; ``"after"`` runs it (its change takes effect)
 and then fails the answer, so a client can show it never repeats a create that already
 happened. ``count`` limits how many calls a rule hits (unlimited when absent).
+
+Delayed calls are tracked (:class:`DelayedCalls`) so that stopping the sandbox cancels them
+instead of waiting for a long ``delay_ms`` to run out.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 import threading
@@ -34,8 +40,13 @@ class FaultRule:
     drop: bool
     phase: str
 
-    def matches(self, method: str, path: str) -> bool:
-        return (self.method in ("*", method)) and bool(self.path_regex.search(path))
+    def matches(self, method: str, path: str, query: str = "") -> bool:
+        """Method, then the regex searched in the path, or in ``path?query`` when there is a query."""
+        if self.method not in ("*", method):
+            return False
+        if self.path_regex.search(path):
+            return True
+        return bool(query) and bool(self.path_regex.search(f"{path}?{query}"))
 
     def describe(self) -> dict:
         return {
@@ -102,17 +113,61 @@ class FaultInjector:
         with self._lock:
             return [rule.describe() for rule in self._rules]
 
-    def take(self, phase: str, method: str, path: str) -> FaultRule | None:
+    def take(self, phase: str, method: str, path: str, query: str = "") -> FaultRule | None:
         """The first rule for this call and phase, consuming one of its uses."""
         with self._lock:
             for rule in self._rules:
-                if rule.phase == phase and rule.matches(method, path):
+                if rule.phase == phase and rule.matches(method, path, query):
                     if rule.count is not None:
                         rule.count -= 1
                         if rule.count == 0:
                             self._rules.remove(rule)
                     return rule
         return None
+
+
+class DelayCancelled(Exception):
+    """A delayed call was cancelled because the sandbox is stopping."""
+
+
+class DelayedCalls:
+    """The calls sleeping through a ``delay_ms`` fault right now (on the sandbox's event loop).
+
+    ``cancel_all`` (at stop) cancels them and refuses new delays, so stopping never waits for a
+    long delay to run out; each cancelled call's connection is closed without an answer.
+    """
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task] = set()
+        self._stopping = False
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    async def sleep(self, seconds: float) -> None:
+        task = asyncio.current_task()
+        if self._stopping or task is None:
+            raise DelayCancelled()
+        self._tasks.add(task)
+        try:
+            await asyncio.sleep(seconds)
+        except asyncio.CancelledError:
+            if self._stopping:
+                task.uncancel()
+                raise DelayCancelled() from None
+            raise
+        finally:
+            self._tasks.discard(task)
+
+    def cancel_all(self) -> int:
+        self._stopping = True
+        tasks, self._tasks = list(self._tasks), set()
+        for task in tasks:
+            task.cancel()
+        return len(tasks)
+
+    def reopen(self) -> None:
+        self._stopping = False
 
 
 _FAULT_ERRORS = {

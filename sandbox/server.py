@@ -18,7 +18,7 @@ from aiohttp import web
 from .areas import handlers_by_host
 from .clock import Clock
 from .control import make_control
-from .faults import FaultInjector
+from .faults import DelayedCalls, FaultInjector
 from .http.context import Urls
 from .http.locations import MAIN, SERVED_HOSTS, UNSERVED, load_catalog
 from .http.pipeline import Origin, make_handler
@@ -29,6 +29,7 @@ from .state.seed import build_world, college_team
 log = logging.getLogger("sandbox")
 
 LOOPBACK = "127.0.0.1"
+SHUTDOWN_TIMEOUT_S = 2.0  # how long stop() lets an answer being written finish (delayed calls are cancelled)
 
 
 def new_pat() -> str:
@@ -57,6 +58,7 @@ class Sandbox:
         self.process_id = str(uuid.uuid4())
         self.clock = Clock()
         self.faults = FaultInjector()
+        self.delays = DelayedCalls()  # calls held by a delay_ms fault right now
         self.request_log = RequestLog()
         self.lock = threading.RLock()
         self.world = build_world(self.clock.now())
@@ -68,6 +70,7 @@ class Sandbox:
     # ---- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
         hosts = (*SERVED_HOSTS, UNSERVED)
+        self.delays.reopen()
         self._sockets = {host: _bind(self.requested_port if host == MAIN else 0) for host in hosts}
         self.urls = Urls({host: f"http://{LOOPBACK}:{sock.getsockname()[1]}/{self.organization}"
                           for host, sock in self._sockets.items()})
@@ -79,13 +82,18 @@ class Sandbox:
             origin = Origin(host, locations, Router(list(locations), handlers.get(host, {})))
             app = web.Application(client_max_size=8 * 1024 * 1024)
             app.router.add_route("*", "/{tail:.*}", make_handler(self, origin, control if host == MAIN else None))
-            runner = web.AppRunner(app, access_log=None, handle_signals=False)
+            runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
             await runner.setup()
             await web.SockSite(runner, self._sockets[host]).start()
             self._runners.append(runner)
         log.info("sandbox serving %s (origins: %s)", self.org_url, self.urls.origins)
 
     async def stop(self) -> None:
+        """Stops serving. Calls held by a ``delay_ms`` fault are cancelled (their connections closed without
+        an answer) rather than waited for."""
+        cancelled = self.delays.cancel_all()
+        if cancelled:
+            log.info("cancelled %d delayed call(s) at stop", cancelled)
         for runner in reversed(self._runners):
             await runner.cleanup()
         self._runners.clear()

@@ -6,7 +6,6 @@ handlers; a call that reaches the wrong origin finds no route and gets the servi
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -18,6 +17,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
+from ..faults import DelayCancelled, fault_response
 from . import auth, versioning
 from .context import Reply, RequestContext
 from .errors import ServiceError, bad_request, resource_not_found_page
@@ -70,31 +70,35 @@ class _Dropped(Exception):
     """The connection was dropped on purpose (an injected fault)."""
 
 
-async def _apply_fault(request: web.Request, rule) -> web.Response | None:
+async def _apply_fault(sandbox: Sandbox, request: web.Request, rule) -> web.Response | None:
     if rule.delay_ms:
-        await asyncio.sleep(rule.delay_ms / 1000)
+        try:
+            await sandbox.delays.sleep(rule.delay_ms / 1000)
+        except DelayCancelled:  # the sandbox is stopping: close the connection without an answer
+            if request.transport is not None:
+                request.transport.abort()
+            raise _Dropped() from None
     if rule.drop:
         if request.transport is not None:
             request.transport.abort()
         raise _Dropped()
     if rule.status:
-        from ..faults import fault_response
         return fault_response(rule)
     return None
 
 
 async def _serve(sandbox: Sandbox, origin: Origin, request: web.Request) -> web.StreamResponse:
     method = request.method.upper()
-    path = request.path
-    rule = sandbox.faults.take("before", method, path)
+    path, query = request.path, request.query_string
+    rule = sandbox.faults.take("before", method, path, query)
     if rule:
-        failed = await _apply_fault(request, rule)
+        failed = await _apply_fault(sandbox, request, rule)
         if failed is not None:
             return failed
     response = await _answer(sandbox, origin, request, method)
-    rule = sandbox.faults.take("after", method, path)
+    rule = sandbox.faults.take("after", method, path, query)
     if rule:
-        failed = await _apply_fault(request, rule)
+        failed = await _apply_fault(sandbox, request, rule)
         if failed is not None:
             return failed
     return response

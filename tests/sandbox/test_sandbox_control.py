@@ -101,3 +101,56 @@ def test_reset_is_cheap(devops_sandbox):
 def test_control_api_needs_the_pat(devops_sandbox):
     response = requests.post(f"{devops_sandbox.control_url}/reset", timeout=10)
     assert response.status_code == 401
+
+
+def test_a_fault_can_match_the_query_string_to_single_out_one_connection(clients, devops_sandbox):
+    from azure.devops.v7_1.service_endpoint.models import DataSourceDetails, ServiceEndpointRequest
+
+    endpoints = {e.name: e for e in clients.endpoints.get_service_endpoints("College")}
+    github = endpoints["GitHub"].id
+    devops_sandbox.add_fault(method="POST", path_regex=rf"/endpointproxy\?.*endpointId={github}", status=503)
+    request = ServiceEndpointRequest(data_source_details=DataSourceDetails(data_source_name="TestConnection"))
+    with pytest.raises(AzureDevOpsServiceError) as caught:
+        clients.endpoints.execute_service_endpoint_request(request, "College", github)
+    assert caught.value.type_key == "ServiceUnavailableException"
+    aml = endpoints["aml-workspace-connection"].id
+    other = clients.endpoints.execute_service_endpoint_request(request, "College", aml)
+    assert other.status_code == "ok"
+    # a regex anchored at the end of the path still matches a call that has a query string
+    devops_sandbox.clear_faults()
+    devops_sandbox.add_fault(method="GET", path_regex=r"/serviceendpoint/endpoints$", status=500, count=1)
+    response = requests.get(f"{devops_sandbox.org_url}/College/_apis/serviceendpoint/endpoints?type=github",
+                            auth=("", devops_sandbox.pat), timeout=10,
+                            headers={"Accept": "application/json;api-version=7.1-preview.4"})
+    assert response.status_code == 500
+
+
+def test_stop_cancels_a_long_delay_in_flight():
+    import threading
+
+    from sandbox.embedded import SandboxThread
+
+    runner = SandboxThread()
+    sandbox = runner.start()
+    sandbox.faults.add({"path_regex": "/git/repositories", "delay_ms": 120_000})
+    outcome: dict = {}
+
+    def call() -> None:
+        try:
+            outcome["status"] = requests.get(f"{sandbox.org_url}/College/_apis/git/repositories",
+                                             auth=("", sandbox.pat), timeout=60).status_code
+        except requests.RequestException as exc:
+            outcome["error"] = exc
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    deadline = time.monotonic() + 10
+    while not len(sandbox.delays) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(sandbox.delays) == 1
+    started = time.perf_counter()
+    runner.stop(timeout=5)  # would raise TimeoutError if it waited for the delay
+    assert time.perf_counter() - started < 5
+    caller.join(10)
+    assert not caller.is_alive() and "error" in outcome, outcome  # the connection closed without an answer
+    assert sandbox.request_log.since(0)[-1]["status"] == 0
