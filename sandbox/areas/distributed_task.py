@@ -1,10 +1,13 @@
-"""distributedtask: secure files (main origin). Their content is never returned."""
+"""distributedtask: secure files (main origin): list, get, upload (``POST ...securefiles?name=`` with an
+``application/octet-stream`` body), delete. Their content is stored and never returned."""
 
 from __future__ import annotations
 
+import uuid
+
 from ..clock import iso
 from ..http.context import RequestContext, collection
-from ..http.errors import not_found
+from ..http.errors import bad_request, conflict, not_found
 from ..http.routing import AreaRoutes
 from ..state.model import SecureFile
 from .core import find_project
@@ -14,6 +17,7 @@ HOST = "main"
 routes = AreaRoutes()
 
 SECURE_FILES = "adcfd8bc-b184-43ba-bd84-7c8c6a2ff421"
+MAX_SECURE_FILE_BYTES = 10 * 1024 * 1024  # the service's limit for a secure file
 
 
 def secure_file_view(ctx: RequestContext, secure_file: SecureFile) -> dict:
@@ -46,6 +50,31 @@ def get_secure_files(ctx: RequestContext):
     files = sorted((f for f in ctx.world.secure_files.values()
                     if f.project_id == project.id and name_pattern in f.name.lower()), key=lambda f: f.name.lower())
     return collection([secure_file_view(ctx, f) for f in files])
+
+
+@routes.post(SECURE_FILES)
+def upload_secure_file(ctx: RequestContext):
+    project = find_project(ctx.world, ctx.value("project"))
+    name = (ctx.arg("name") or "").strip()
+    if not name:
+        raise bad_request("Value cannot be null.\r\nParameter name: name", "ArgumentNullException")
+    if any(c in name for c in '/\\:*?"<>|'):
+        raise bad_request(f"The secure file name '{name}' contains characters that are not allowed.",
+                          "ArgumentException")
+    content = ctx.raw_body
+    if not isinstance(content, bytes | bytearray) or not content:
+        raise bad_request("The secure file upload needs the file's content as an application/octet-stream body.",
+                          "ArgumentException")
+    if len(content) > MAX_SECURE_FILE_BYTES:
+        raise bad_request(f"The secure file is larger than {MAX_SECURE_FILE_BYTES // (1024 * 1024)} MB.",
+                          "ArgumentException")
+    if any(f.project_id == project.id and f.name.lower() == name.lower() for f in ctx.world.secure_files.values()):
+        raise conflict(f"A secure file with name {name} already exists in project {project.name}.",
+                       "SecureFileAlreadyExistsException")
+    secure_file = SecureFile(id=str(uuid.uuid4()), name=name, project_id=project.id, created_by=ctx.pat_owner,
+                             created=ctx.now, properties={}, content=bytes(content))
+    ctx.world.secure_files[secure_file.id] = secure_file
+    return secure_file_view(ctx, secure_file)
 
 
 @routes.delete(SECURE_FILES)

@@ -1,10 +1,10 @@
-"""ExtensionManagement: installed extensions (extmgmt origin)."""
+"""ExtensionManagement: installed extensions, install from the sandbox's Marketplace, uninstall (extmgmt origin)."""
 
 from __future__ import annotations
 
 from ..clock import iso
 from ..http.context import RequestContext, collection
-from ..http.errors import not_found
+from ..http.errors import conflict, not_found
 from ..http.routing import AreaRoutes
 from ..state.model import InstalledExtension
 
@@ -61,6 +61,29 @@ def _find(ctx: RequestContext) -> InstalledExtension:
 @routes.get(INSTALLED_BY_NAME)
 def get_installed_extension_by_name(ctx: RequestContext):
     return extension_view(ctx, _find(ctx))
+
+
+@routes.post(INSTALLED_BY_NAME)
+def install_extension_by_name(ctx: RequestContext):
+    """Installs the newest (or the given) version of a Marketplace extension into the organization."""
+    publisher, name = (ctx.value("publisherName") or ""), (ctx.value("extensionName") or "")
+    listed = next((m for m in ctx.world.marketplace if m["publisherId"].lower() == publisher.lower()
+                   and m["extensionId"].lower() == name.lower()), None)
+    if listed is None:
+        raise not_found(f"Extension '{publisher}.{name}' does not exist in the Marketplace.",
+                        "ExtensionDoesNotExistException")
+    version = ctx.value("version") or listed["versions"][0]
+    if version not in listed["versions"]:
+        raise not_found(f"Version '{version}' of extension '{publisher}.{name}' does not exist.",
+                        "ExtensionVersionNotFoundException")
+    if any(e.publisher_id.lower() == publisher.lower() and e.extension_id.lower() == name.lower()
+           for e in ctx.world.extensions):
+        raise conflict(f"Extension '{listed['publisherId']}.{listed['extensionId']}' is already installed in this "
+                       "organization.", "ExtensionAlreadyInstalledException")
+    extension = InstalledExtension(listed["publisherId"], listed["publisherName"], listed["extensionId"],
+                                   listed["extensionName"], version, ctx.now, list(listed["contributions"]))
+    ctx.world.extensions.append(extension)
+    return extension_view(ctx, extension)
 
 
 @routes.delete(INSTALLED_BY_NAME)

@@ -1,10 +1,11 @@
-"""Release: classic release definitions, read only for now (vsrm origin)."""
+"""Release: classic release definitions (vsrm origin): list, get, and update (PUT of the whole definition, as
+the portal's Save does: name, description, path and artifacts change; the revision must be the current one)."""
 
 from __future__ import annotations
 
 from ..clock import iso
 from ..http.context import RequestContext, collection
-from ..http.errors import not_found
+from ..http.errors import ServiceError, bad_request, not_found
 from ..http.paging import page
 from ..http.routing import AreaRoutes
 from .core import find_project
@@ -158,3 +159,59 @@ def get_release_definitions(ctx: RequestContext):
     chunk, token = page(definitions, ctx.arg("continuationToken"), ctx.page_size(ctx.int_arg("$top"), 50),
                         opaque=False)
     return collection([definition_view(ctx, d, expand) for d in chunk], token)
+
+
+def _reference_id(reference: dict, key: str) -> str:
+    value = reference.get(key)
+    return str((value or {}).get("id") or (value or {}).get("name") or "") if isinstance(value, dict) else ""
+
+
+def _artifact_from_body(raw: dict) -> dict:
+    """The stored form of an artifact sent back by a client (the inverse of _artifact_view)."""
+    if not isinstance(raw, dict) or not raw.get("alias") or not raw.get("type"):
+        raise bad_request("Every artifact needs an alias and a type.", "InvalidRequestException")
+    reference = raw.get("definitionReference") if isinstance(raw.get("definitionReference"), dict) else {}
+    connection = reference.get("connection") if isinstance(reference.get("connection"), dict) else {}
+    stored = {"alias": raw["alias"], "type": raw["type"], "is_primary": bool(raw.get("isPrimary")),
+              "connection": str(connection.get("name") or ""), "connection_id": str(connection.get("id") or "")}
+    if not stored["connection_id"]:
+        raise bad_request(f"The artifact {raw['alias']} has no service connection (definitionReference.connection).",
+                          "InvalidRequestException")
+    if raw["type"] == "GitHub":
+        return {**stored, "source": _reference_id(reference, "definition"),
+                "branch": _reference_id(reference, "branch")}
+    if raw["type"] == "AzureML":
+        model = _reference_id(reference, "model")
+        return {**stored, "source": model, "model_name": model, "workspace": _reference_id(reference, "workspace")}
+    raise bad_request(f"Artifact type '{raw['type']}' is not available in this organization.",
+                      "InvalidRequestException")
+
+
+@routes.put(DEFINITIONS)
+def update_release_definition(ctx: RequestContext):
+    body = ctx.body()
+    if not isinstance(body, dict) or not isinstance(body.get("id"), int):
+        raise bad_request("The release definition to update must be a JSON object with its id.",
+                          "InvalidRequestException")
+    definitions = _definitions_of(ctx)
+    found = next((d for d in definitions if d["id"] == body["id"]), None)
+    if found is None:
+        raise not_found(f"VS402881: No definition found with id {body['id']}. Specify a valid id and try again.",
+                        "ReleaseDefinitionNotFoundException")
+    if body.get("revision") != found["revision"]:
+        raise ServiceError(409, f"The release pipeline '{found['name']}' was modified (revision {found['revision']}) "
+                                f"after revision {body.get('revision')} that you sent. Refresh it and try again.",
+                           "InvalidRequestException")
+    name = (body.get("name") or "").strip()
+    if not name:
+        raise bad_request("Value cannot be null.\r\nParameter name: releaseDefinition.Name", "ArgumentNullException")
+    if any(d["name"].lower() == name.lower() and d["id"] != found["id"] for d in definitions):
+        raise bad_request(f"A release pipeline with name '{name}' already exists.", "InvalidRequestException")
+    artifacts = body.get("artifacts")
+    if artifacts is not None:
+        if not isinstance(artifacts, list):
+            raise bad_request("artifacts must be a list.", "InvalidRequestException")
+        found["artifacts"] = [_artifact_from_body(a) for a in artifacts]
+    found.update(name=name, description=body.get("description") or "", path=body.get("path") or found["path"],
+                 revision=found["revision"] + 1)
+    return definition_view(ctx, found, {"*"})

@@ -1,17 +1,22 @@
-"""serviceEndpoint: service connections, TestConnection through endpointproxy, execution history.
+"""serviceEndpoint: service connections (create, read, update, delete), TestConnection through endpointproxy,
+execution history.
 
 Secrets are stored (TestConnection needs them) and never returned; an update that leaves a secret
-out keeps the stored one, as the service does.
+out keeps the stored one, as the service does. A create is checked against the known endpoint types
+(``state/endpoint_types.py``).
 """
 
 from __future__ import annotations
+
+import uuid
 
 from ..clock import iso
 from ..http.context import RequestContext, collection
 from ..http.errors import ServiceError, bad_request, not_found
 from ..http.paging import page
 from ..http.routing import AreaRoutes
-from ..state import credentials
+from ..state import credentials, endpoint_types, imports
+from ..state.endpoint_types import is_secret as _is_secret
 from ..state.model import ExecutionRecord, ServiceEndpoint
 from .core import find_project
 from .views import identity_ref, links
@@ -23,13 +28,6 @@ ENDPOINTS = "e85f1c62-adfc-4b74-b618-11a150fb195e"
 ENDPOINTS_ORG = "14e48fdc-2c8b-41ce-a0c3-e26f6cc55bd0"
 ENDPOINT_PROXY = "cc63bb57-2a5f-4a7a-b79c-c142d308657e"
 EXECUTION_HISTORY = "10a16738-9299-4cd1-9a81-fd23ad6200d0"
-
-SECRET_PARAMETERS = frozenset({"serviceprincipalkey", "accesstoken", "password", "apitoken", "certificate",
-                               "servicebusconnectionstring", "clientsecret"})
-
-
-def _is_secret(name: str) -> bool:
-    return name.lower() in SECRET_PARAMETERS
 
 
 def endpoint_view(ctx: RequestContext, endpoint: ServiceEndpoint) -> dict:
@@ -70,6 +68,7 @@ def _csv(raw: str | None) -> set[str]:
 
 @routes.get(ENDPOINTS)
 def get_service_endpoints(ctx: RequestContext):
+    imports.settle(ctx.world, ctx.now)  # a finished import may delete its endpoint
     project = find_project(ctx.world, ctx.value("project"))
     endpoint_id = ctx.value("endpointId")
     if endpoint_id is not None:
@@ -88,6 +87,52 @@ def get_service_endpoints(ctx: RequestContext):
     return collection([endpoint_view(ctx, e) for e in endpoints])
 
 
+def _null(parameter: str) -> ServiceError:
+    return bad_request(f"Value cannot be null.\r\nParameter name: {parameter}", "ArgumentNullException")
+
+
+def _duplicate(ctx: RequestContext, project_id: str, name: str, except_id: str | None = None) -> None:
+    if any(e.name.lower() == name.lower() and e.project_id == project_id and e.id != except_id
+           for e in ctx.world.service_endpoints.values()):
+        raise ServiceError(409, f"A service connection with name {name} already exists.",
+                           "DuplicateServiceConnectionException")
+
+
+@routes.post(ENDPOINTS_ORG)
+def create_service_endpoint(ctx: RequestContext):
+    body = ctx.body()
+    if not isinstance(body, dict):
+        raise bad_request("The service connection must be a JSON object.")
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise _null("endpoint.Name")
+    references = body.get("serviceEndpointProjectReferences") or []
+    if not isinstance(references, list) or not references:
+        raise _null("endpoint.ServiceEndpointProjectReferences")
+    project_ids = [((r or {}).get("projectReference") or {}).get("id") for r in references if isinstance(r, dict)]
+    if not project_ids or not all(project_ids):
+        raise _null("endpoint.ServiceEndpointProjectReferences.ProjectReference.Id")
+    project = find_project(ctx.world, str(project_ids[0]))
+    authorization = body.get("authorization") if isinstance(body.get("authorization"), dict) else {}
+    parameters = authorization.get("parameters") if isinstance(authorization.get("parameters"), dict) else {}
+    url = body.get("url") or ""
+    problem = endpoint_types.problem(str(body.get("type") or ""), str(authorization.get("scheme") or ""),
+                                     parameters, url)
+    if problem:
+        raise bad_request(problem, "ArgumentException")
+    _duplicate(ctx, project.id, name.strip())
+    endpoint = ServiceEndpoint(
+        id=str(uuid.uuid4()), name=name.strip(), type=endpoint_types.TYPES[body["type"].lower()].name, url=url,
+        description=body.get("description") or "",
+        authorization={"scheme": authorization["scheme"],
+                       "parameters": {k: v for k, v in parameters.items() if v is not None}},
+        data=dict(body["data"]) if isinstance(body.get("data"), dict) else {},
+        project_id=project.id, created_by=ctx.pat_owner,
+    )
+    ctx.world.service_endpoints[endpoint.id] = endpoint
+    return endpoint_view(ctx, endpoint)
+
+
 @routes.put(ENDPOINTS_ORG)
 def update_service_endpoint(ctx: RequestContext):
     endpoint = find_endpoint(ctx, ctx.value("endpointId"))
@@ -98,12 +143,7 @@ def update_service_endpoint(ctx: RequestContext):
         raise bad_request(f"The service connection id in the body ({body['id']}) does not match the URL.",
                           "ArgumentException")
     name = body.get("name") or endpoint.name
-    siblings = [e for e in ctx.world.service_endpoints.values()
-                if e.id != endpoint.id and e.project_id == endpoint.project_id]
-    duplicate = next((e for e in siblings if e.name.lower() == name.lower()), None)
-    if duplicate is not None:
-        raise ServiceError(409, f"A service connection with name {name} already exists.",
-                           "DuplicateServiceConnectionException")
+    _duplicate(ctx, endpoint.project_id, name, except_id=endpoint.id)
     authorization = body.get("authorization")
     if authorization is not None:
         old = endpoint.authorization.get("parameters") or {}
@@ -147,6 +187,8 @@ def _judge(ctx: RequestContext, endpoint: ServiceEndpoint, details: dict | None)
         return verdict
     if endpoint.type.lower() == "github":
         return credentials.github_token(ctx.world, ctx.now, parameters.get("accesstoken") or parameters.get("apitoken"))
+    if endpoint.type.lower() == "git":
+        return credentials.git_remote(ctx.world, ctx.now, endpoint.url, parameters.get("password"))
     return credentials.Verdict(True, "ok", [])
 
 

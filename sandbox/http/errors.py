@@ -22,6 +22,7 @@ _NAMESPACES = {
     "ServiceEndpoint": "Microsoft.TeamFoundation.DistributedTask.WebApi",
     "SecureFile": "Microsoft.TeamFoundation.DistributedTask.WebApi",
     "InstalledExtension": "Microsoft.VisualStudio.Services.ExtensionManagement.WebApi",
+    "Extension": "Microsoft.VisualStudio.Services.ExtensionManagement.WebApi",
     "ReleaseDefinition": "Microsoft.VisualStudio.Services.ReleaseManagement.Data.Exceptions",
     "UserEntitlement": "Microsoft.VisualStudio.Services.MemberEntitlementManagement.WebApi",
 }

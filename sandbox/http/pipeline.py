@@ -132,7 +132,7 @@ async def _answer(sandbox: Sandbox, origin: Origin, request: web.Request, method
         version = versioning.negotiate(
             versioning.requested_version(request.headers.get("Accept"), request.query.get("api-version")),
             method, match.location)
-        raw_body = await _read_json(request)
+        raw_body = await _read_body(request)
         with sandbox.lock:
             context = RequestContext(
                 method=method, world=sandbox.world, now=sandbox.clock.now(), urls=sandbox.urls,
@@ -150,10 +150,13 @@ async def _answer(sandbox: Sandbox, origin: Origin, request: web.Request, method
     return json_response(reply.body, reply.status, {**headers, **reply.headers})
 
 
-async def _read_json(request: web.Request):
+async def _read_body(request: web.Request):
+    """The parsed JSON body; the bytes as sent for an ``application/octet-stream`` upload; None when empty."""
     if not request.can_read_body:
         return None
     raw = await request.read()
+    if request.content_type == "application/octet-stream":
+        return raw or None
     if not raw.strip():
         return None
     try:

@@ -60,3 +60,17 @@ def github_token(world: World, now: datetime, token: str | None) -> Verdict:
                        "Failed to query service connection API: 'https://api.github.com/user'. Status Code: "
                        f"'Unauthorized', Response from server: '{body}'")
     return Verdict(True, "ok", [found.login])
+
+
+def git_remote(world: World, now: datetime, url: str, password: str | None) -> Verdict:
+    """An "Other Git" connection: can the remote be reached, and (when it is private) does it take the password?"""
+    remote = world.remote(url)
+    if remote is None:
+        return Verdict(False, "notFound", [], f"Unable to connect to the remote Git repository '{url}': "
+                                               "repository not found.")
+    if remote["private"]:
+        found = world.github_token(password) if password else None
+        if found is None or found.expires <= now:
+            return Verdict(False, "unauthorized", [], f"Authentication failed for the remote Git repository "
+                                                       f"'{url}'. Check the user name and password (or token).")
+    return Verdict(True, "ok", [])

@@ -125,6 +125,7 @@ class SecureFile:
     created_by: str
     created: datetime
     properties: dict
+    content: bytes = b""  # stored, never returned
 
 
 @dataclass

@@ -189,6 +189,7 @@ def _seed_service_endpoints(world: World, people: dict[str, dict], now: datetime
 
 
 def _seed_extensions(world: World, now: datetime) -> None:
+    world.marketplace = _Files.get("extensions.json")["marketplace"]
     for spec in _Files.get("extensions.json")["installed_extensions"]:
         world.extensions.append(InstalledExtension(
             spec["publisherId"], spec["publisherName"], spec["extensionId"], spec["extensionName"],

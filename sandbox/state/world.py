@@ -55,6 +55,7 @@ class World:
     service_endpoints: dict[str, ServiceEndpoint] = field(default_factory=dict)
     execution_records: list[ExecutionRecord] = field(default_factory=list)
     extensions: list[InstalledExtension] = field(default_factory=list)
+    marketplace: list[dict] = field(default_factory=list)  # extensions that can be installed
     secure_files: dict[str, SecureFile] = field(default_factory=dict)
     release_definitions: dict[int, dict] = field(default_factory=dict)
     entra_apps: dict[str, EntraApp] = field(default_factory=dict)

@@ -1,6 +1,7 @@
 """doctor through the HTTP harness against the sandbox: each item is broken through the sandbox's Azure DevOps API
 (or, where Azure DevOps has no such state to break, through the bot's settings), doctor reports it with its exact
-next step, then it is repaired and doctor sees it pass. Plus: the checks run concurrently, and a slow
+next step, then it is repaired through the same API (as its next step says to do in the portal) and doctor sees
+it pass. Plus: the checks run concurrently, and a slow
 TestConnection gets a card at once that is updated in place."""
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ SECURE_FILES = "adcfd8bc-b184-43ba-bd84-7c8c6a2ff421"
 GITHUB_TOKEN = "ghp_sandboxCollegeBot0000000000000000000"  # sandbox/world/credentials.json
 AML_SECRET = "Qx1~sandbox-healthy-secret-8d2f6a0c4e"
 RENEWED_LEGACY_SECRET = "Rn4~sandbox-renewed-secret-2c7d0e4b9a"
+TENANT_ID = "b3288a75-54ea-4cfd-b455-3f31258f9721"  # sandbox/world/college_team.json
+AML_APP_ID = "3d5e8a41-7c2b-4f6e-9a1d-0b8c7e6f5a42"  # sandbox/world/credentials.json: college-mlops-sp
+SUBSCRIPTION_ID = "7f3c2d1e-0a9b-4c8d-9e7f-6a5b4c3d2e1f"
+AML_SCOPE = (f"/subscriptions/{SUBSCRIPTION_ID}/resourcegroups/college-rg/providers/"
+             "Microsoft.MachineLearningServices/workspaces/college-aml")
 WORKSHOP_REPO = "https://github.com/Azure/aidevcollege"
 ORDER = ["project", "team", "members", "repository", "github", "arm", "secure_file", "extension", "release"]
 
@@ -149,9 +155,62 @@ def uninstall_extension(sandbox: DevOpsSandbox, state: dict) -> None:
                                                                                "vss-services-azureml")
 
 
-def reset(sandbox: DevOpsSandbox, state: dict) -> None:
-    """For what the sandbox (like Azure DevOps' REST API for most of these) cannot create: back to the seed."""
-    sandbox.reset()
+def create_endpoint(sandbox: DevOpsSandbox, name: str, type_: str, url: str, scheme: str, parameters: dict,
+                    data: dict | None = None) -> str:
+    from azure.devops.v7_1.service_endpoint.models import (
+        EndpointAuthorization,
+        ProjectReference,
+        ServiceEndpoint,
+        ServiceEndpointProjectReference,
+    )
+
+    project_id = sdk(sandbox).get_core_client().get_project(sandbox.project).id
+    created = sdk(sandbox).get_service_endpoint_client().create_service_endpoint(ServiceEndpoint(
+        name=name, type=type_, url=url, data=data or {},
+        authorization=EndpointAuthorization(scheme=scheme, parameters=parameters),
+        service_endpoint_project_references=[ServiceEndpointProjectReference(
+            name=name, project_reference=ProjectReference(id=project_id, name=sandbox.project))]))
+    return created.id
+
+
+def create_github_connection(sandbox: DevOpsSandbox, state: dict) -> None:
+    create_endpoint(sandbox, "GitHub", "github", "https://github.com", "PersonalAccessToken",
+                    {"accessToken": GITHUB_TOKEN})
+
+
+def create_aml_connection_and_point_the_release_at_it(sandbox: DevOpsSandbox, state: dict) -> None:
+    """New service connection (scoped to the workspace), then the release's model artifact edited to use it."""
+    endpoint_id = create_endpoint(
+        sandbox, "aml-workspace-connection", "azurerm", "https://management.azure.com/", "ServicePrincipal",
+        {"tenantid": TENANT_ID, "serviceprincipalid": AML_APP_ID, "authenticationType": "spnKey",
+         "serviceprincipalkey": AML_SECRET, "scope": AML_SCOPE},
+        {"environment": "AzureCloud", "scopeLevel": "AzureMLWorkspace", "subscriptionId": SUBSCRIPTION_ID,
+         "subscriptionName": "College MLOps", "resourceGroupName": "college-rg", "mlWorkspaceName": "college-aml",
+         "mlWorkspaceLocation": "westeurope", "creationMode": "Manual"})
+    release = sdk(sandbox).get_release_client()
+    definition = next(d for d in release.get_release_definitions(sandbox.project) if d.name == "TinyYOLO to IoT Edge")
+    definition = release.get_release_definition(sandbox.project, definition.id)
+    for artifact in definition.artifacts:
+        if artifact.type == "AzureML":
+            artifact.definition_reference["connection"].id = endpoint_id
+            artifact.definition_reference["connection"].name = "aml-workspace-connection"
+    release.update_release_definition(definition, sandbox.project)
+
+
+def upload_secure_file(sandbox: DevOpsSandbox, state: dict) -> None:
+    """Pipelines → Library → + Secure file, through its REST route (the 7.1 SDK has no method for it)."""
+    import io
+
+    agent = sdk(sandbox).get_task_agent_client()
+    agent._send(http_method="POST", location_id=SECURE_FILES, version="7.1-preview.1",
+                route_values={"project": sandbox.project}, query_parameters={"name": "config.json"},
+                content=agent._client.stream_upload(io.BytesIO(b'{"workspace_name": "college-aml"}'), callback=None),
+                media_type="application/octet-stream")
+
+
+def install_extension(sandbox: DevOpsSandbox, state: dict) -> None:
+    sdk(sandbox).get_extension_management_client().install_extension_by_name("ms-air-aiagility",
+                                                                             "vss-services-azureml")
 
 
 def nothing(sandbox: DevOpsSandbox, state: dict) -> None:
@@ -196,7 +255,7 @@ CASES = [
          lambda s, st: set_credential(s, "GitHub", "accessToken", GITHUB_TOKEN),
          detail=["GitHub refused the connection's token", "Bad credentials"]),
     Case("github-deleted", "github", lambda s, st: delete_endpoint(s, "GitHub"),
-         ["New service connection → GitHub", "Service connection name GitHub → Save"], reset,
+         ["New service connection → GitHub", "Service connection name GitHub → Save"], create_github_connection,
          detail=["no GitHub service connection"]),
     Case("arm-wrong-secret", "arm", lambda s, st: set_credential(s, "aml-workspace-connection",
                                                                  "serviceprincipalkey", "not-the-secret"),
@@ -212,16 +271,18 @@ CASES = [
          detail=["client secret has expired", "AADSTS7000222", "Failed to obtain the Json Web Token(JWT)"]),
     Case("arm-deleted", "arm", lambda s, st: [delete_endpoint(s, n) for n in
                                               ("aml-workspace-connection", "legacy-arm-connection")],
-         ["New service connection → Azure Resource Manager", "Scope level Machine Learning Workspace"], reset,
+         ["New service connection → Azure Resource Manager", "Scope level Machine Learning Workspace"],
+         create_aml_connection_and_point_the_release_at_it,
          detail=["no Azure Resource Manager service connection"]),
     Case("secure-file-deleted", "secure_file", delete_secure_file,
-         ["Pipelines → Library → Secure files → + Secure file", "config.json"], reset,
+         ["Pipelines → Library → Secure files → + Secure file", "config.json"], upload_secure_file,
          detail=["no secure file called config.json"]),
     Case("extension-uninstalled", "extension", uninstall_extension,
          ["https://marketplace.visualstudio.com/items?itemName=ms-air-aiagility.vss-services-azureml",
-          "Get it free"], reset, detail=["not installed"]),
+          "Get it free"], install_extension, detail=["not installed"]),
     Case("release-artifact-connection-deleted", "release", lambda s, st: delete_endpoint(s, "aml-workspace-connection"),
-         ["Pipelines → Releases → TinyYOLO to IoT Edge → Edit → artifact _TinyYOLO"], reset,
+         ["Pipelines → Releases → TinyYOLO to IoT Edge → Edit → artifact _TinyYOLO"],
+         create_aml_connection_and_point_the_release_at_it,
          detail=["uses the service connection aml-workspace-connection, which no longer exists"]),
     Case("release-without-the-model", "release", nothing,
          ["+ Add an artifact → AzureML", "Model names ResNet50"], nothing,

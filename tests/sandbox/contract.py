@@ -104,6 +104,7 @@ CONTRACTS: list[tuple[str, re.Pattern, str, str, bool]] = [
          "ServiceEndpoint", False),
         ("PUT", rf"/_apis/serviceendpoint/endpoints/{_ID}", "serviceEndpoint/serviceEndpoint.json",
          "ServiceEndpoint", False),
+        ("POST", r"/_apis/serviceendpoint/endpoints", "serviceEndpoint/serviceEndpoint.json", "ServiceEndpoint", False),
         ("POST", r"/_apis/serviceendpoint/endpointproxy", "serviceEndpoint/serviceEndpoint.json",
          "ServiceEndpointRequestResult", False),
         ("GET", rf"/_apis/serviceendpoint/{_ID}/executionhistory", "serviceEndpoint/serviceEndpoint.json",
@@ -112,9 +113,13 @@ CONTRACTS: list[tuple[str, re.Pattern, str, str, bool]] = [
          "extensionManagement/extensionManagement.json", "InstalledExtension", True),
         ("GET", rf"/_apis/ExtensionManagement/InstalledExtensionsByName/{_ID}/{_ID}",
          "extensionManagement/extensionManagement.json", "InstalledExtension", False),
+        ("POST", rf"/_apis/ExtensionManagement/InstalledExtensionsByName/{_ID}/{_ID}(/{_ID})?",
+         "extensionManagement/extensionManagement.json", "InstalledExtension", False),
         ("GET", r"/_apis/distributedtask/securefiles", "distributedTask/taskAgent.json", "SecureFile", True),
+        ("POST", r"/_apis/distributedtask/securefiles", "distributedTask/taskAgent.json", "SecureFile", False),
         ("GET", r"/_apis/Release/definitions", "release/release.json", "ReleaseDefinition", True),
         ("GET", r"/_apis/Release/definitions/\d+", "release/release.json", "ReleaseDefinition", False),
+        ("PUT", r"/_apis/Release/definitions", "release/release.json", "ReleaseDefinition", False),
     ]
 ]
 
