@@ -14,13 +14,17 @@ from bot.policy import Role
 from bot.router import Args, card_action, command, operation
 from bot.services.container import Services
 from bot.services.devops import require
+from bot.services.devops.client import DevOpsClient
 from bot.services.devops.repositories import (
     ImportStatus,
     Repository,
+    create_import_connection,
     create_repository,
+    discard_import_connection,
     find_repository,
     import_status,
     list_repositories,
+    split_credentials,
     start_import,
 )
 from bot.turn import Actor, Reply, Turn
@@ -128,8 +132,9 @@ async def handle_repo_import(turn: Turn, args: Args) -> Reply:
     note = ""
     if source.has_credentials:
         data["secret"] = devops.pending_secrets.put(source.url)
-        note = ("The credentials in your URL are used for this import only: they are not stored or shown. "
-                "Your chat message still contains them: delete it.")
+        note = ("The credentials in your URL are used for this import only: they go into a temporary service "
+                "connection that Azure DevOps deletes when the import is done, and are not stored or shown by the "
+                "bot. Your chat message still contains them: delete it.")
     into = f"{name} (the existing empty repository)" if existing is not None else f"{name} (new repository)"
     return await ask_confirmation(
         turn, "repo.import", data, title="Import this repository?", note=note,
@@ -160,12 +165,36 @@ async def do_repo_import(turn: Turn, data: dict) -> Reply:
                 raise _already_exists(name, repo, devops.project) from None
     elif not repo.empty:
         raise _already_exists(name, repo, devops.project)
-    status = await start_import(devops, repo, url)
+    status, connection_id = await _start(devops, repo, url)
     now = services.clock()
     follow = _follow_import(services, turn.actor, turn.where.conversation_id,
-                            turn.action.card_activity_id if turn.action else "", repo, status, shown, now)
+                            turn.action.card_activity_id if turn.action else "", repo, status, shown, now,
+                            connection_id)
     services.background.start(f"import {name}", follow)
     return Reply(card=import_card(name, shown, status.status, status.step, status.steps))
+
+
+async def _start(devops: DevOpsClient, repo: Repository, url: str) -> tuple[ImportStatus, str]:
+    """Starts the import; credentials in ``url`` go into a temporary "git" service connection (Azure DevOps deletes
+    it when the import is done) and the URL sent carries none. Returns (status, the connection's id or "")."""
+    plain, credentials = split_credentials(url)
+    if credentials is None:
+        return await start_import(devops, repo, url), ""
+    connection_id = await create_import_connection(devops, repo.name, plain, credentials)
+    try:
+        return await start_import(devops, repo, plain, connection_id), connection_id
+    except UserFacingError:
+        await _discard(devops, connection_id)  # no import request will ever use (and delete) it
+        raise
+
+
+async def _discard(devops: DevOpsClient, connection_id: str) -> None:
+    try:
+        if await discard_import_connection(devops, connection_id):
+            log.info("deleted the import's temporary service connection", extra={"connection_id": connection_id})
+    except UserFacingError as exc:
+        log.warning("could not delete the import's temporary service connection",
+                    extra={"connection_id": connection_id, "reason": exc.message[:120]})
 
 
 def _failure_advice(status: ImportStatus, name: str) -> str:
@@ -177,8 +206,9 @@ def _failure_advice(status: ImportStatus, name: str) -> str:
 
 
 async def _follow_import(services: Services, actor: Actor, conversation_id: str, activity_id: str, repo: Repository,
-                         status: ImportStatus, shown: str, confirmed_at: datetime) -> None:
-    """Polls the import until it finishes (or times out) and updates the card in place as it moves."""
+                         status: ImportStatus, shown: str, confirmed_at: datetime, connection_id: str = "") -> None:
+    """Polls the import until it finishes (or times out) and updates the card in place as it moves; once it has
+    finished, makes sure its temporary service connection (if any) is gone."""
     devops = require(services)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + devops.import_timeout_s
@@ -215,6 +245,8 @@ async def _follow_import(services: Services, actor: Actor, conversation_id: str,
             seen = (status.status, status.step)
             await show(import_card(repo.name, shown, status.status, status.step, status.steps))
 
+    if connection_id:
+        await _discard(devops, connection_id)
     if status.status == "completed":
         finished = await _refreshed(services, repo)
         card = import_card(repo.name, shown, "completed", status.step, status.steps, repo=finished)

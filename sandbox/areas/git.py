@@ -147,7 +147,7 @@ def _import_view(ctx: RequestContext, request: ImportRequest) -> dict:
     if status == "failed":
         detailed["errorMessage"] = request.failure
     parameters = {
-        "gitSource": {"url": request.source_url, "overwrite": request.overwrite},
+        "gitSource": {"url": imports.redact_credentials(request.source_url), "overwrite": request.overwrite},
         "deleteServiceEndpointAfterImportIsDone": request.delete_endpoint_after,
     }
     if request.service_endpoint_id:
@@ -194,11 +194,12 @@ def create_import_request(ctx: RequestContext):
     if repo.refs and not source.get("overwrite"):
         raise conflict(f"TF401354: Import is only supported into an empty repository. The repository "
                        f"{repo.name} is not empty.", "GitImportForbiddenOnNonEmptyRepository")
-    endpoint_id = parameters.get("serviceEndpointId")
+    endpoint_id = str(parameters["serviceEndpointId"]).lower() if parameters.get("serviceEndpointId") else None
     token = _endpoint_token(ctx, endpoint_id, project)
     remote = ctx.world.remote(url)
     request = ImportRequest(
-        id=max(ctx.world.import_requests, default=0) + 1, repository_id=repo.id, source_url=url,
+        id=max(ctx.world.import_requests, default=0) + 1, repository_id=repo.id,
+        source_url=imports.redact_credentials(url),
         overwrite=bool(source.get("overwrite")), service_endpoint_id=endpoint_id,
         delete_endpoint_after=bool(parameters.get("deleteServiceEndpointAfterImportIsDone")),
         created=ctx.now, run_seconds=float(remote["import_seconds"]) if remote else 2.0,

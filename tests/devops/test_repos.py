@@ -288,13 +288,90 @@ async def test_failed_import_says_why_and_what_to_do(fast_polling, devops_sandbo
     assert "https://⟨user⟩:⟨token⟩@" in text  # placeholders are shown as ⟨...⟩ (cards.common.readable)
 
 
+def import_connections(devops_sandbox) -> list:
+    client = devops_sandbox.connection().clients_v7_1.get_service_endpoint_client()
+    return [e for e in client.get_service_endpoints(devops_sandbox.project) if e.name.startswith("import-")]
+
+
+def import_requests(devops_sandbox, name: str) -> list:
+    git = devops_sandbox.connection().clients_v7_1.get_git_client()
+    repo = git.get_repository(name, devops_sandbox.project)
+    return git.query_import_requests(devops_sandbox.project, repo.id, include_abandoned=True)
+
+
+def endpoint_posts(devops_sandbox, since: int) -> list[dict]:
+    return [r for r in devops_sandbox.requests(since)
+            if r["method"] == "POST" and r["path"].lower().endswith("/serviceendpoint/endpoints")]
+
+
+PRIVATE = "https://github.com/college-org/private-models"
+
+
+async def test_private_import_goes_through_a_temporary_git_connection(fast_polling, devops_sandbox):
+    teams = fast_polling
+    since = devops_sandbox.last_seq()
+    await ask_and_confirm(teams, f"repo import https://college-bot:{GITHUB_TOKEN}@github.com/college-org/"
+                                 "private-models as private-models")
+    (connection,) = import_connections(devops_sandbox)  # exists while the import runs
+    assert connection.name.startswith("import-private-models-")
+    assert (connection.type, connection.url, connection.authorization.scheme) == ("git", PRIVATE, "UsernamePassword")
+    assert connection.authorization.parameters == {"username": "college-bot"}  # the secret is never read back
+    (request,) = import_requests(devops_sandbox, "private-models")
+    assert request.parameters.git_source.url == PRIVATE
+    assert request.parameters.service_endpoint_id == connection.id
+    assert request.parameters.delete_service_endpoint_after_import_is_done is True
+    assert len(endpoint_posts(devops_sandbox, since)) == 1
+    assert not [r for r in devops_sandbox.requests(since) if GITHUB_TOKEN in r["path"] + r["query"]]
+    await follow(teams, devops_sandbox)
+    assert "Imported private\\-models" in text_of(teams.connector.sent[-1].card)
+    assert import_connections(devops_sandbox) == []  # gone once the import is done
+
+
+async def test_private_import_with_a_wrong_token_fails_and_leaves_no_connection(fast_polling, devops_sandbox):
+    await ask_and_confirm(fast_polling, "repo import https://college-bot:ghp_wrong@github.com/college-org/"
+                                        "private-models as private-models")
+    assert len(import_connections(devops_sandbox)) == 1
+    await follow(fast_polling, devops_sandbox)
+    assert "Authentication failed" in text_of(fast_polling.connector.sent[-1].card)
+    assert import_connections(devops_sandbox) == []
+
+
+async def test_connection_create_that_failed_after_taking_effect_is_not_sent_twice(fast_polling, devops_sandbox):
+    sent = await fast_polling.say(f"repo import https://college-bot:{GITHUB_TOKEN}@github.com/college-org/"
+                                  "private-models as private-models")
+    devops_sandbox.add_fault(path_regex="/serviceendpoint/endpoints$", method="POST", status=503, phase="after",
+                             count=1)
+    since = devops_sandbox.last_seq()
+    confirm = next(a for a in card_actions(sent[0].card) if a.get("verb") == verbs.CONFIRM)
+    _, card = await fast_polling.click_action(confirm, card_id=sent[0].activity_id)
+    assert "Importing into private\\-models" in text_of(card)
+    assert [r["status"] for r in endpoint_posts(devops_sandbox, since)] == [503]
+    (connection,) = import_connections(devops_sandbox)
+    assert import_requests(devops_sandbox, "private-models")[0].parameters.service_endpoint_id == connection.id
+    await follow(fast_polling, devops_sandbox)
+    assert "Imported private\\-models" in text_of(fast_polling.connector.sent[-1].card)
+    assert import_connections(devops_sandbox) == []
+
+
+async def test_an_import_request_refused_deletes_the_connection_it_would_have_used(fast_polling, devops_sandbox):
+    sent = await fast_polling.say(f"repo import https://college-bot:{GITHUB_TOKEN}@github.com/college-org/"
+                                  "private-models as private-models")
+    devops_sandbox.add_fault(path_regex="/importRequests$", method="POST", status=400, count=1)
+    confirm = next(a for a in card_actions(sent[0].card) if a.get("verb") == verbs.CONFIRM)
+    _, card = await fast_polling.click_action(confirm, card_id=sent[0].activity_id)
+    assert "Importing" not in text_of(card)
+    assert import_connections(devops_sandbox) == []
+
+
 async def test_import_credentials_never_appear_in_cards_logs_or_audit(fast_polling, devops_sandbox, caplog):
     caplog.set_level(logging.DEBUG)
     teams = fast_polling
     url = f"https://college-bot:{GITHUB_TOKEN}@github.com/college-org/private-models"
     question, answer = await ask_and_confirm(teams, f"repo import {url} as private-models")
     assert "used for this import only" in text_of(question)
+    assert len(import_connections(devops_sandbox)) == 1
     await follow(teams, devops_sandbox)
+    assert import_connections(devops_sandbox) == []
     assert "Imported private\\-models" in text_of(teams.connector.sent[-1].card)
     # a refused attempt and a typo'd command carry the token too
     await teams.say(f"repo import {url}", who="bob")

@@ -64,10 +64,33 @@ def test_create_then_duplicate_then_delete(clients):
     assert caught.value.type_key == "GitRepositoryNotFoundException"
 
 
-def _import(clients, repo_id, url, endpoint_id=None):
+def _import(clients, repo_id, url, endpoint_id=None, delete_endpoint=None):
     request = GitImportRequest(parameters=GitImportRequestParameters(
-        git_source=GitImportGitSource(url=url), service_endpoint_id=endpoint_id))
+        git_source=GitImportGitSource(url=url), service_endpoint_id=endpoint_id,
+        delete_service_endpoint_after_import_is_done=delete_endpoint))
     return clients.git.create_import_request(request, "College", repo_id)
+
+
+def _git_connection(clients, name, url, password):
+    """What the portal's "Requires authorization" does: an Other Git service connection for the source."""
+    from azure.devops.v7_1.service_endpoint.models import (
+        EndpointAuthorization,
+        ProjectReference,
+        ServiceEndpoint,
+        ServiceEndpointProjectReference,
+    )
+
+    project_id = clients.core.get_project("College").id
+    return clients.endpoints.create_service_endpoint(ServiceEndpoint(
+        name=name, type="git", url=url,
+        authorization=EndpointAuthorization(scheme="UsernamePassword",
+                                            parameters={"username": "college-bot", "password": password}),
+        service_endpoint_project_references=[ServiceEndpointProjectReference(
+            name=name, project_reference=ProjectReference(id=project_id))])).id
+
+
+def _endpoint_names(clients):
+    return {e.name for e in clients.endpoints.get_service_endpoints("College")}
 
 
 def test_import_moves_from_queued_to_completed_with_the_clock(clients, devops_sandbox):
@@ -105,6 +128,54 @@ def test_private_import_needs_valid_credentials(clients, devops_sandbox):
     with_endpoint = _import(clients, repo.id, "https://github.com/college-org/private-models", github.id)
     devops_sandbox.advance_clock(60)
     assert clients.git.get_import_request("College", repo.id, with_endpoint.import_request_id).status == "completed"
+
+
+PRIVATE = "https://github.com/college-org/private-models"
+TOKEN = "ghp_sandboxCollegeBot0000000000000000000"  # sandbox/world/credentials.json
+
+
+def test_private_import_with_a_git_connection_deleted_when_done(clients, devops_sandbox):
+    repo = clients.git.create_repository(GitRepositoryCreateOptions(name="models"), project="College")
+    endpoint_id = _git_connection(clients, "import-models", PRIVATE, TOKEN)
+    started = _import(clients, repo.id, PRIVATE, endpoint_id, delete_endpoint=True)
+    assert started.parameters.service_endpoint_id == endpoint_id
+    assert started.parameters.delete_service_endpoint_after_import_is_done is True
+    assert "import-models" in _endpoint_names(clients)  # needed while the import runs
+    devops_sandbox.advance_clock(60)
+    assert clients.git.get_import_request("College", repo.id, started.import_request_id).status == "completed"
+    assert "import-models" not in _endpoint_names(clients)
+    assert clients.git.get_repository(repo.id, "College").default_branch == "refs/heads/main"
+
+
+def test_private_import_with_a_wrong_password_fails_and_still_deletes_the_connection(clients, devops_sandbox):
+    repo = clients.git.create_repository(GitRepositoryCreateOptions(name="models"), project="College")
+    wrong = _git_connection(clients, "import-wrong", PRIVATE, "ghp_wrong")
+    kept = _git_connection(clients, "import-kept", PRIVATE, "ghp_wrong")
+    failed = _import(clients, repo.id, PRIVATE, wrong, delete_endpoint=True)
+    devops_sandbox.advance_clock(60)
+    failed = clients.git.get_import_request("College", repo.id, failed.import_request_id)
+    assert failed.status == "failed" and "Authentication failed" in failed.detailed_status.error_message
+    assert "import-wrong" not in _endpoint_names(clients)
+    _import(clients, repo.id, PRIVATE, kept)  # not asked to delete: the connection stays
+    devops_sandbox.advance_clock(60)
+    assert "import-kept" in _endpoint_names(clients)
+
+
+def test_credentials_in_the_source_url_are_not_used_nor_echoed(clients, devops_sandbox):
+    repo = clients.git.create_repository(GitRepositoryCreateOptions(name="models"), project="College")
+    started = _import(clients, repo.id, f"https://college-bot:{TOKEN}@github.com/college-org/private-models")
+    assert started.parameters.git_source.url == PRIVATE
+    devops_sandbox.advance_clock(60)
+    failed = clients.git.get_import_request("College", repo.id, started.import_request_id)
+    assert failed.status == "failed" and "Authentication failed" in failed.detailed_status.error_message
+    assert TOKEN not in failed.detailed_status.error_message
+
+
+def test_import_with_an_unknown_connection_is_refused(clients):
+    repo = clients.git.create_repository(GitRepositoryCreateOptions(name="models"), project="College")
+    with pytest.raises(AzureDevOpsServiceError) as caught:
+        _import(clients, repo.id, PRIVATE, "00000000-0000-0000-0000-000000000001", delete_endpoint=True)
+    assert caught.value.type_key == "ServiceEndpointNotFoundException"
 
 
 def test_import_into_non_empty_repository_conflicts(clients):

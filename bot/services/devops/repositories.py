@@ -1,12 +1,24 @@
-"""Git repositories and import requests, as plain data (no SDK types leave this module)."""
+"""Git repositories and import requests, as plain data (no SDK types leave this module).
+
+A private source is imported the way Azure DevOps documents it: its credentials go into a temporary service
+connection of type "git" (Other Git, scheme UsernamePassword, url = the source without credentials), and the import
+request names it with ``serviceEndpointId`` and ``deleteServiceEndpointAfterImportIsDone``; the URL sent carries no
+credentials. The SDK logs request bodies at DEBUG: the connection's secret is masked in those records.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
+import secrets
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
 
 from bot.errors import AlreadyExists
-from bot.naming import scrub_credentials
+from bot.naming import redact_url, scrub_credentials
 from bot.services.devops.client import DevOpsClient, SdkClients
+
+IMPORT_CONNECTION_PREFIX = "import-"
 
 
 @dataclass(frozen=True)
@@ -96,16 +108,21 @@ async def create_repository(devops: DevOpsClient, name: str) -> tuple[Repository
     return _repository(created), True
 
 
-async def start_import(devops: DevOpsClient, repository: Repository, url: str) -> ImportStatus:
-    """Asks Azure DevOps to import ``url`` into the (empty) repository. Sent once: after a failure, the
-    repository's import requests are read before any retry."""
+async def start_import(devops: DevOpsClient, repository: Repository, url: str,
+                       connection_id: str | None = None) -> ImportStatus:
+    """Asks Azure DevOps to import ``url`` (no credentials in it) into the (empty) repository, through the service
+    connection ``connection_id`` for a private source (deleted by Azure DevOps when the import is done). Sent once:
+    after a failure, the repository's import requests are read before any retry."""
     from azure.devops.v7_1.git.models import GitImportGitSource, GitImportRequest, GitImportRequestParameters
 
     project, repo_id = devops.project, repository.id
+    parameters = GitImportRequestParameters(git_source=GitImportGitSource(url=url))
+    if connection_id:
+        parameters.service_endpoint_id = connection_id
+        parameters.delete_service_endpoint_after_import_is_done = True
 
     def create(c: SdkClients) -> object:
-        request = GitImportRequest(parameters=GitImportRequestParameters(git_source=GitImportGitSource(url=url)))
-        return c.git.create_import_request(request, project, repo_id)
+        return c.git.create_import_request(GitImportRequest(parameters=parameters), project, repo_id)
 
     async def verify() -> object | None:
         existing = await devops.call(lambda c: c.git.query_import_requests(project, repo_id),
@@ -120,3 +137,99 @@ async def import_status(devops: DevOpsClient, repository_id: str, request_id: in
     request = await devops.call(lambda c: c.git.get_import_request(project, repository_id, request_id),
                                 idempotent=True, what="import progress")
     return _import_status(request)
+
+
+# ---- private sources: a temporary "git" service connection holds the credentials ----------------------------------
+@dataclass(frozen=True)
+class GitCredentials:
+    username: str
+    password: str
+
+    def __repr__(self) -> str:  # never print them, even by accident
+        return "GitCredentials(<hidden>)"
+
+    __str__ = __repr__
+
+
+def split_credentials(url: str) -> tuple[str, GitCredentials | None]:
+    """``https://user:token@host/path`` -> (``https://host/path``, the credentials); a lone ``token@`` is the
+    password (Git hosts take a token as either)."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, None
+    username, password = unquote(parts.username or ""), unquote(parts.password or "")
+    if not password:
+        username, password = "", username
+    return redact_url(url), GitCredentials(username, password)
+
+
+_SECRET_VALUE = re.compile(  # 'password': 'value' (a dict's repr) or "password": "value" (JSON)
+    r"""(['"](?:password|accessToken|apitoken|serviceprincipalkey)['"]\s*:\s*)(['"])(?:\\.|(?!\2).)*\2""",
+    re.IGNORECASE)
+
+
+class _MaskSecretParameters(logging.Filter):
+    """azure.devops.client logs every JSON request body at DEBUG: a service connection's secret is masked there."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = _SECRET_VALUE.sub(r"\1\2***\2", message)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        return True
+
+
+def _mask_sdk_request_logs() -> None:
+    logger = logging.getLogger("azure.devops.client")
+    if not any(isinstance(f, _MaskSecretParameters) for f in logger.filters):
+        logger.addFilter(_MaskSecretParameters())
+
+
+async def create_import_connection(devops: DevOpsClient, repository_name: str, url: str,
+                                   credentials: GitCredentials) -> str:
+    """Creates the temporary "git" service connection an import of the private ``url`` uses; returns its id.
+    Sent once: its name is unique, so after a failed attempt a lookup by name tells whether it took effect."""
+    from azure.devops.v7_1.service_endpoint.models import (
+        EndpointAuthorization,
+        ProjectReference,
+        ServiceEndpoint,
+        ServiceEndpointProjectReference,
+    )
+
+    _mask_sdk_request_logs()
+    project = devops.project
+    found = await devops.call(lambda c: c.core.get_project(project), idempotent=True, what="read the project")
+    project_id = str(found.id)
+    name = f"{IMPORT_CONNECTION_PREFIX}{repository_name}-{secrets.token_hex(4)}"[:120]
+    endpoint = ServiceEndpoint(
+        name=name, type="git", url=url, description=f"Temporary: import of {url} into {repository_name}.",
+        authorization=EndpointAuthorization(scheme="UsernamePassword", parameters={
+            "username": credentials.username, "password": credentials.password}),
+        service_endpoint_project_references=[ServiceEndpointProjectReference(
+            name=name, project_reference=ProjectReference(id=project_id, name=project))])
+
+    def create(c: SdkClients) -> object:
+        return c.service_endpoints.create_service_endpoint(endpoint)
+
+    async def verify() -> object | None:
+        listed = await devops.call(lambda c: c.service_endpoints.get_service_endpoints_by_names(project, [name]),
+                                   idempotent=True, what="did the service connection create take effect")
+        return next((e for e in listed or [] if getattr(e, "name", "") == name), None)
+
+    created = await devops.call(create, idempotent=False, verify=verify, what="create the import's service connection")
+    return str(created.id)
+
+
+async def discard_import_connection(devops: DevOpsClient, connection_id: str) -> bool:
+    """Deletes the temporary connection if it still exists (Azure DevOps deletes it when the import is done;
+    this covers an import request that was never made). True when one was deleted."""
+    project = devops.project
+    found = await devops.find(lambda c: c.service_endpoints.get_service_endpoint_details(project, connection_id),
+                              what="is the import's service connection still there")
+    if found is None:
+        return False
+    project_id = str((await devops.call(lambda c: c.core.get_project(project), idempotent=True,
+                                        what="read the project")).id)
+    await devops.find(lambda c: c.service_endpoints.delete_service_endpoint(connection_id, [project_id]),
+                      what="delete the import's service connection")
+    return True
