@@ -395,3 +395,18 @@ async def test_the_repository_next_step_typed_into_the_bot_repairs_it(break_it, 
     devops_sandbox.advance_clock(60)  # the sandbox's import takes a few seconds of its clock
     await services_of(devops_bot).background.wait_idle(timeout=20)
     assert items(await devops_bot.ask("doctor"))["repository"]["symbol"] == "✅"
+
+
+async def test_one_hanging_test_connection_times_out_while_the_others_pass(make_bot, devops_sandbox, monkeypatch):
+    """A fault that matches the query string singles out the GitHub connection's TestConnection."""
+    monkeypatch.setattr(connections_command, "FIRST_ANSWER_S", 0.5)
+    teams = await start_bot(make_bot, devops_sandbox, CONNECTION_TEST_TIMEOUT_S="1.5")
+    github = endpoint(devops_sandbox, "GitHub").id
+    devops_sandbox.add_fault(path_regex=rf"serviceendpoint/endpointproxy\?.*endpointId={github}", delay_ms=30_000)
+    await teams.say("doctor")
+    await services_of(teams).background.wait_idle(timeout=10)
+    (update,) = [s for s in teams.connector.sent if s.kind == "update"]
+    final = items(update.card)
+    assert final["github"]["symbol"] == "⏱️" and "within 1.5 s" in final["github"]["text"]
+    assert final["arm"]["symbol"] == "✅"
+    assert all(final[k]["symbol"] == "✅" for k in ORDER if k != "github")
