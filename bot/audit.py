@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.logging_setup import current_correlation_id
-from bot.naming import scrub_credentials
+from bot.redaction import scrub_credentials
 from bot.store import AuditEntry, Store
 from bot.turn import Actor
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 
 from bot.errors import UserFacingError
-from bot.naming import scrub_credentials
 from bot.parsing import tokenize
+from bot.redaction import scrub_credentials
 from bot.router import Registry
 from bot.turn import Reply, Turn
 from cards.errors import error_card, unknown_command_card

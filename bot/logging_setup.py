@@ -5,25 +5,14 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
-import re
 import sys
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from bot.redaction import ScrubSecretsFilter, scrub_secrets
+
 _correlation_id: contextvars.ContextVar[str] = contextvars.ContextVar("correlation_id", default="")
-
-# Credentials that can appear inside text even when no configured secret is known:
-# userinfo in URLs (https://user:token@host), Authorization header values, and key=value secrets.
-_PATTERNS = [
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s:@]*:[^/\s@]*@"), r"\1***@"),
-    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 ***"),
-    (
-        re.compile(r"(?i)\b(password|secret|pat|token|client_secret|sig|key)([\"']?\s*[=:]\s*[\"']?)[^\s\"'&,;}]{4,}"),
-        r"\1\2***",
-    ),
-]
-
 
 def _install_record_factory() -> None:
     """Stamps each record with the correlation id current when it is created (not when it is formatted)."""
@@ -72,9 +61,7 @@ class Redactor:
     def __call__(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "***")
-        for pattern, replacement in _PATTERNS:
-            text = pattern.sub(replacement, text)
-        return text
+        return scrub_secrets(text)
 
 
 class JsonFormatter(logging.Formatter):
@@ -109,6 +96,7 @@ def configure_logging(level: str = "INFO", secrets: Iterable[str] = (), stream=N
     redactor = Redactor(secrets)
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter(redactor))
+    handler.addFilter(ScrubSecretsFilter())  # the message itself, before it is escaped into JSON
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

@@ -1,4 +1,4 @@
-"""Names and URLs checked before anything reaches Azure DevOps, and credentials kept out of every message.
+"""Names and URLs checked before anything reaches Azure DevOps (credentials are removed by bot.redaction).
 
 Repository names follow Microsoft's published restrictions ("Naming restrictions and conventions",
 learn.microsoft.com/azure/devops/organizations/settings/naming-restrictions#azure-repos-git). The same table
@@ -7,10 +7,11 @@ learn.microsoft.com/azure/devops/organizations/settings/naming-restrictions#azur
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+from bot.redaction import redact_url
 
 MAX_REPO_NAME = 64
 FORBIDDEN = '\\/:*?"<>|;#${},+=[]'
@@ -47,31 +48,6 @@ def repository_name_problem(name: str) -> str | None:
         return f"'{name}' is a system reserved name (AUX, COM1-COM10, CON, DefaultCollection, LPT1-LPT9, NUL, " \
                "PRN, SERVER, SignalR, Web)."
     return None
-
-
-# credentials --------------------------------------------------------------------------------------------------
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]*@")
-
-
-def scrub_credentials(text: str) -> str:
-    """Removes user:password@ (and bare token@) from every URL inside ``text``."""
-    return _USERINFO.sub(r"\1", text or "")
-
-
-def redact_url(url: str) -> str:
-    """``https://user:token@host/path`` -> ``https://host/path``."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return scrub_credentials(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    if parts.port:
-        host += f":{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
 @dataclass(frozen=True)

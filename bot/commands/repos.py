@@ -9,8 +9,9 @@ from urllib.parse import quote
 
 from bot.confirmations import ask_confirmation
 from bot.errors import AlreadyExists, InvalidInput, NotFound, UserFacingError
-from bot.naming import parse_import_source, redact_url, repository_name_problem
+from bot.naming import parse_import_source, repository_name_problem
 from bot.policy import Role
+from bot.redaction import redact_url
 from bot.router import Args, card_action, command, operation
 from bot.services.container import Services
 from bot.services.devops import require

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.naming import parse_import_source, redact_url, repository_name_problem, scrub_credentials
+from bot.naming import parse_import_source, repository_name_problem
+from bot.redaction import redact_url, scrub_credentials
 
 CASES = json.loads((Path(__file__).resolve().parents[1] / "data" / "repo_name_cases.json")
                    .read_text(encoding="utf-8"))["cases"]

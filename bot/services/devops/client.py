@@ -14,7 +14,7 @@
 * Failures come back as the bot's expected errors (bot.errors) with ``.status`` and ``.type_key`` set:
   400 InvalidInput, 403 NotAllowed, 404 NotFound, 409 AlreadyExists, 401/bad token ServiceUnavailable
   ("the bot's credentials"), 429/5xx/timeouts/dropped connections ServiceUnavailable with a next step.
-  Credentials inside URLs never reach a message (bot.naming.scrub_credentials).
+  Credentials inside URLs never reach a message (bot.redaction; SDK request logs too).
 * Auth: AZURE_DEVOPS_PAT as basic auth, or an Entra token (scope 499b84ac-.../.default) from azure-identity:
   AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, else the environment's other credentials (certificate,
   workload identity), else a managed identity. The token is refreshed five minutes before it expires.
@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from msrest.authentication import Authentication, BasicAuthentication
 
 from bot.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound, ServiceUnavailable, UserFacingError
-from bot.naming import scrub_credentials
+from bot.redaction import scrub_credentials, scrub_logger
 from bot.services.devops.pending import PendingSecrets
 from bot.services.devops.retry import Failure, GaveUp, RetryPolicy, parse_retry_after
 
@@ -142,25 +142,12 @@ def _harden(sdk_client: Any, timeout_s: float) -> Any:
     return sdk_client
 
 
-class _ScrubCredentials(logging.Filter):
-    """The SDK logs request bodies at DEBUG (an import request holds its source URL): no credentials in them."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        scrubbed = scrub_credentials(message)
-        if scrubbed != message:
-            record.msg, record.args = scrubbed, ()
-        return True
-
-
 _SDK_LOGGERS = ("azure.devops.client", "msrest.http_logger", "msrest.service_client", "msrest.pipeline")
 
 
 def _scrub_sdk_logs() -> None:
     for name in _SDK_LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, _ScrubCredentials) for f in logger.filters):
-            logger.addFilter(_ScrubCredentials())
+        scrub_logger(name)
 
 
 def _connection_class() -> type:

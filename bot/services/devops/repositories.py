@@ -8,14 +8,12 @@ credentials. The SDK logs request bodies at DEBUG: the connection's secret is ma
 
 from __future__ import annotations
 
-import logging
-import re
 import secrets
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from bot.errors import AlreadyExists
-from bot.naming import redact_url, scrub_credentials
+from bot.redaction import redact_url, scrub_credentials
 from bot.services.devops.client import DevOpsClient, SdkClients
 
 IMPORT_CONNECTION_PREFIX = "import-"
@@ -163,28 +161,6 @@ def split_credentials(url: str) -> tuple[str, GitCredentials | None]:
     return redact_url(url), GitCredentials(username, password)
 
 
-_SECRET_VALUE = re.compile(  # 'password': 'value' (a dict's repr) or "password": "value" (JSON)
-    r"""(['"](?:password|accessToken|apitoken|serviceprincipalkey)['"]\s*:\s*)(['"])(?:\\.|(?!\2).)*\2""",
-    re.IGNORECASE)
-
-
-class _MaskSecretParameters(logging.Filter):
-    """azure.devops.client logs every JSON request body at DEBUG: a service connection's secret is masked there."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = _SECRET_VALUE.sub(r"\1\2***\2", message)
-        if masked != message:
-            record.msg, record.args = masked, ()
-        return True
-
-
-def _mask_sdk_request_logs() -> None:
-    logger = logging.getLogger("azure.devops.client")
-    if not any(isinstance(f, _MaskSecretParameters) for f in logger.filters):
-        logger.addFilter(_MaskSecretParameters())
-
-
 async def create_import_connection(devops: DevOpsClient, repository_name: str, url: str,
                                    credentials: GitCredentials) -> str:
     """Creates the temporary "git" service connection an import of the private ``url`` uses; returns its id.
@@ -196,7 +172,6 @@ async def create_import_connection(devops: DevOpsClient, repository_name: str, u
         ServiceEndpointProjectReference,
     )
 
-    _mask_sdk_request_logs()
     project = devops.project
     found = await devops.call(lambda c: c.core.get_project(project), idempotent=True, what="read the project")
     project_id = str(found.id)
