@@ -31,3 +31,12 @@ def test_turn_breakdown_runs_end_to_end() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SQLite de-dup write" in result.stdout and "reply POST" in result.stdout, result.stdout
+
+
+def test_sandbox_timings_runs_end_to_end() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.sandbox_timings", "--starts", "1", "--resets", "3"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "sandbox start-up" in result.stdout and "reset round trip" in result.stdout, result.stdout

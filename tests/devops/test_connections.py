@@ -3,8 +3,6 @@ reason and next step, a renewed secret passing, a hanging test reported as timed
 
 from __future__ import annotations
 
-import time
-
 from bot.commands import connections as connections_command
 from bot.services.devops.connections import ServiceConnections
 from tests.devops.conftest import services_of
@@ -85,11 +83,9 @@ async def test_a_hanging_test_is_reported_as_timed_out_while_the_others_show(mak
     services = services_of(teams)
     # the first TestConnection to arrive hangs for 6 s (faults match the path; the endpoint id is in the query)
     devops_sandbox.add_fault(path_regex="serviceendpoint/endpointproxy", delay_ms=6000, count=1)
-    started = time.perf_counter()
     sent = await teams.say("connections")
-    answered = time.perf_counter() - started
     # a card at once, with every connection: one still testing, the two others with their verdicts
-    assert len(sent) == 1 and answered < 1.4, answered
+    assert len(sent) == 1
     first = sent[0].card
     symbols = verdicts(first)
     hanging = [name for name, symbol in symbols.items() if symbol == "⏳"]
@@ -107,7 +103,6 @@ async def test_a_hanging_test_is_reported_as_timed_out_while_the_others_show(mak
     assert verdicts(final) == {**expected, hung: "⏱️"}
     block = block_of(final, hung)
     assert "timed out after 1.5 s" in block and "Type connections again" in block
-    assert time.perf_counter() - started < 4
     assert {"Test again", "Run doctor"} <= {a["title"] for a in card_actions(final)}
 
 
@@ -138,10 +133,9 @@ async def test_test_again_with_a_slow_test_answers_the_click_at_once_then_update
     teams = await make_bot(**{**devops_sandbox.env, "BOT_ADMINS": "", "CONNECTION_TEST_TIMEOUT_S": "1.5"})
     sent = await teams.say("connections")
     devops_sandbox.add_fault(path_regex="serviceendpoint/endpointproxy", delay_ms=5000)
-    started = time.perf_counter()
     status, card = await teams.click(connections_command.verbs.CONNECTIONS_TEST, card_id=sent[0].activity_id)
-    assert status == 200 and time.perf_counter() - started < 1.4
-    assert set(verdicts(card).values()) == {"⏳"}
+    # the click is answered without waiting for the (hanging) tests: every row still testing
+    assert status == 200 and set(verdicts(card).values()) == {"⏳"}
     await services_of(teams).background.wait_idle(timeout=10)
     (update,) = [s for s in teams.connector.sent if s.kind == "update"]
     assert update.activity_id == sent[0].activity_id

@@ -7,7 +7,6 @@ TestConnection gets a card at once that is updated in place."""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -341,28 +340,26 @@ async def test_a_missing_project_is_reported_once_not_as_nine_errors(make_bot, d
 
 async def test_checks_run_concurrently(devops_bot, devops_sandbox):
     await devops_bot.ask("doctor")  # warm: the SDK's one-time location lookups
-    # every call the checks make takes 700 ms: one after the other they would take well over 6 s
+    # every call the checks make takes 300 ms, so calls that ran at the same time are plain to see in the log
     devops_sandbox.add_fault(
-        path_regex="_apis/(projects|git|serviceendpoint|distributedtask|extensionmanagement|release)", delay_ms=700)
+        path_regex="_apis/(projects|git|serviceendpoint|distributedtask|extensionmanagement|release)", delay_ms=300)
     since = devops_sandbox.last_seq()
-    started = time.perf_counter()
     await devops_bot.say("doctor")
     await services_of(devops_bot).background.wait_idle(timeout=20)
-    elapsed = time.perf_counter() - started
     calls = [r for r in devops_sandbox.requests(since) if r["method"] != "OPTIONS"]
     assert len(calls) >= 10, calls
-    # the slowest chain is two calls deep (list the connections, then test them); allow generous slack
-    assert elapsed < 3.5, (elapsed, len(calls))
+    intervals = [(r["at"] - r["ms"], r["at"]) for r in calls]
+    in_flight_at_start = [sum(1 for s, e in intervals if s <= start < e) for start, _ in intervals]
+    # most calls start while others are still in flight: the checks do not wait for each other
+    assert max(in_flight_at_start) >= 5, in_flight_at_start
 
 
 async def test_a_slow_test_connection_gets_a_card_at_once_then_an_update(make_bot, devops_sandbox, monkeypatch):
     monkeypatch.setattr(connections_command, "FIRST_ANSWER_S", 0.5)
     teams = await start_bot(make_bot, devops_sandbox, CONNECTION_TEST_TIMEOUT_S="1.5")
     devops_sandbox.add_fault(path_regex="serviceendpoint/endpointproxy", delay_ms=5000)
-    started = time.perf_counter()
     sent = await teams.say("doctor")
-    assert time.perf_counter() - started < 1.5
-    first = items(sent[0].card)
+    first = items(sent[0].card)  # the first answer does not wait for the hanging tests: they show as testing
     assert first["github"]["symbol"] == "⏳" and first["arm"]["symbol"] == "⏳"
     assert first["project"]["symbol"] == "✅" and first["secure_file"]["symbol"] == "✅"
     await services_of(teams).background.wait_idle(timeout=10)

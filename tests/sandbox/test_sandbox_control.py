@@ -54,9 +54,10 @@ def test_dropped_connection_and_delay(clients, devops_sandbox):
         clients.git.create_repository(GitRepositoryCreateOptions(name="dropped"), project="College")
     devops_sandbox.clear_faults()
     devops_sandbox.add_fault(path_regex=REPOS, delay_ms=300, count=1)
-    started = time.perf_counter()
+    since = devops_sandbox.last_seq()
     clients.git.get_repositories("College")
-    assert time.perf_counter() - started >= 0.3
+    (entry,) = devops_sandbox.requests(since)
+    assert entry["status"] == 200 and entry["ms"] >= 300
 
 
 def test_faults_can_be_listed_and_cleared(devops_sandbox):
@@ -89,13 +90,6 @@ def test_reset_restores_the_seed(clients, devops_sandbox):
     devops_sandbox.reset()
     assert [r.name for r in clients.git.get_repositories("College")] == ["aidevcollege"]
     assert devops_sandbox.faults() == []
-
-
-def test_reset_is_cheap(devops_sandbox):
-    started = time.perf_counter()
-    for _ in range(10):
-        devops_sandbox.reset()
-    assert (time.perf_counter() - started) / 10 < 0.1
 
 
 def test_control_api_needs_the_pat(devops_sandbox):
@@ -148,9 +142,7 @@ def test_stop_cancels_a_long_delay_in_flight():
     while not len(sandbox.delays) and time.monotonic() < deadline:
         time.sleep(0.01)
     assert len(sandbox.delays) == 1
-    started = time.perf_counter()
     runner.stop(timeout=5)  # would raise TimeoutError if it waited for the delay
-    assert time.perf_counter() - started < 5
     caller.join(10)
     assert not caller.is_alive() and "error" in outcome, outcome  # the connection closed without an answer
     assert sandbox.request_log.since(0)[-1]["status"] == 0
