@@ -12,7 +12,7 @@ from typing import Any
 from botbuilder.core import (
     ActivityHandler,
     CardFactory,
-    ConversationState,
+    PrivateConversationState,
     InvokeResponse,
     MessageFactory,
     Storage,
@@ -177,8 +177,10 @@ class CollegeBot(ActivityHandler):
 
     def __init__(self, services: Services, storage: Storage, dialogs: list[Dialog]) -> None:
         self._services = services
-        self._conversation_state = ConversationState(storage)
-        self._dialog_state = self._conversation_state.create_property(DIALOG_STATE)
+        # Dialogs are per person, also in channels and group chats: one person's open question never takes
+        # over someone else's messages, and only they can cancel it.
+        self._private_state = PrivateConversationState(storage)
+        self._dialog_state = self._private_state.create_property(DIALOG_STATE)
         self._dialogs = DialogSet(self._dialog_state)
         for dialog in dialogs:
             self._dialogs.add(dialog)
@@ -192,7 +194,7 @@ class CollegeBot(ActivityHandler):
         try:
             if await self._admit(turn_context):
                 await super().on_turn(turn_context)
-                await self._conversation_state.save_changes(turn_context)
+                await self._private_state.save_changes(turn_context)
         except ETagConflict:
             log.warning("conversation state changed during the turn", extra={"activity_type": activity.type})
             await self._deliver_safely(turn_context, Reply(card=error_card(
