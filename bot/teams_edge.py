@@ -12,9 +12,9 @@ from typing import Any
 from botbuilder.core import (
     ActivityHandler,
     CardFactory,
-    PrivateConversationState,
     InvokeResponse,
     MessageFactory,
+    PrivateConversationState,
     Storage,
     TurnContext,
 )
