@@ -23,8 +23,8 @@ deps: $(PIP_STAMP) $(NPM_STAMP)
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(PIP_STAMP): requirements.txt requirements-dev.txt | $(PY)
-	$(PY) -m pip install -q -r requirements.txt -r requirements-dev.txt
+$(PIP_STAMP): requirements.txt requirements-dev.txt constraints.txt | $(PY)
+	$(PY) -m pip install -q -r requirements.txt -r requirements-dev.txt -c constraints.txt
 	touch $@
 
 $(NPM_STAMP): package.json package-lock.json
