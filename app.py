@@ -87,7 +87,7 @@ def _settings_or_exit() -> Settings:
         raise SystemExit(2) from None
     from bot.logging_setup import configure_logging
 
-    configure_logging(settings.log_level, settings.secrets())
+    configure_logging(settings.log_level, settings.secrets(), sdk_level=settings.sdk_log_level)
     return settings
 
 

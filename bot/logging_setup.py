@@ -91,7 +91,8 @@ class JsonFormatter(logging.Formatter):
         return self._redact(json.dumps(entry, ensure_ascii=False, default=str))
 
 
-def configure_logging(level: str = "INFO", secrets: Iterable[str] = (), stream=None) -> Redactor:
+def configure_logging(level: str = "INFO", secrets: Iterable[str] = (), stream=None,
+                      sdk_level: str = "WARNING") -> Redactor:
     """Installs the JSON formatter on the root logger (replacing earlier handlers); returns the redactor."""
     redactor = Redactor(secrets)
     handler = logging.StreamHandler(stream or sys.stderr)
@@ -102,7 +103,8 @@ def configure_logging(level: str = "INFO", secrets: Iterable[str] = (), stream=N
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
-    # Third-party loggers that print request headers or bodies at DEBUG stay at WARNING.
+    # Third-party loggers print request headers and bodies at DEBUG: they have their own level (SDK_LOG_LEVEL,
+    # WARNING unless asked), and what they print is scrubbed like everything else.
     for noisy in ("msrest", "urllib3", "azure", "botframework", "aiohttp.access"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+        logging.getLogger(noisy).setLevel(sdk_level.upper())
     return redactor

@@ -77,7 +77,8 @@ class Settings(BaseSettings):
     store_url: str = Field("sqlite:///./data/college-bot.db", validation_alias="STORE_URL")
     allowed_tenant_ids: CsvList = Field(default_factory=list, validation_alias="ALLOWED_TENANT_IDS")
     bot_admins: CsvList = Field(default_factory=list, validation_alias="BOT_ADMINS")
-    log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", validation_alias="LOG_LEVEL")
+    sdk_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("WARNING", validation_alias="SDK_LOG_LEVEL")
     max_body_bytes: int = Field(256 * 1024, validation_alias="MAX_BODY_BYTES", ge=1024)
 
     # Azure DevOps
@@ -102,6 +103,11 @@ class Settings(BaseSettings):
     doctor_secure_file: str = Field("config.json", validation_alias="DOCTOR_SECURE_FILE", min_length=1)
     doctor_extension: str = Field("ms-air-aiagility.vss-services-azureml", validation_alias="DOCTOR_EXTENSION")
     doctor_model: str = Field("", validation_alias="DOCTOR_MODEL")  # "": any Azure ML model artifact
+
+    @field_validator("log_level", "sdk_log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("allowed_tenant_ids", "bot_admins", mode="before")
     @classmethod

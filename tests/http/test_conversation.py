@@ -57,6 +57,7 @@ async def test_help_for_a_missing_command_says_what_to_do(teams):
 async def test_whoami_shows_identity_and_roles(teams):
     alice = " ".join(card_texts(await teams.ask("whoami")))
     assert "1ad72e5f-beab-4332-9384-deb085dd5aea" in alice and "admin" in alice
+    assert "b3288a75-54ea-4cfd-b455-3f31258f9721" in alice  # the tenant
     assert "alice@collegeteam.onmicrosoft.com" in alice
     bob = " ".join(card_texts(await teams.ask("who am i", who="bob")))
     assert "member" in bob and "admin" not in bob.replace("admins", "")
@@ -98,6 +99,11 @@ async def test_welcome_once_per_conversation_and_reference_stored(teams):
     assert len(first) == 1 and "Hi, I'm College Bot" in " ".join(card_texts(first[0].card))
     added = teams.activity("conversationUpdate", membersAdded=[{"id": teams_bot_id(teams)}])
     assert await teams.send(added) == []
+    # the conversation reference is stored for proactive messages
+    from app import RUNTIME
+
+    reference = await teams.http.app[RUNTIME].services.store.get_conversation_reference(install["conversation"]["id"])
+    assert reference["serviceUrl"] == teams.service_url and reference["conversation"]["id"] == "a:personal-alice"
     # the welcome card's button works
     (button,) = card_actions(first[0].card)
     status, card = await teams.click_action(button)

@@ -144,6 +144,7 @@ async def test_healthz_and_readyz(teams):
     response = await teams.http.get("/readyz")
     body = await response.json()
     assert response.status == 200 and body["dependencies"]["store"]["state"] == "ok"
+    assert isinstance(body["dependencies"]["store"]["ms"], float)
     assert "sqlite" not in str(body) and "/" not in str(body)
 
 
