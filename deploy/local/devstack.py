@@ -298,13 +298,9 @@ def playground_env(config_path: Path, log_file: Path) -> dict[str, str]:
     )
 
 
-def start_playground(
-    log_dir: Path, config_path: Path, bot_port: int, port: int, name: str = "playground", timeout: float = 30.0
-) -> Child:
-    """Start the Agents Playground on 127.0.0.1:`port` for the bot on `bot_port`; wait for /_debug/ping."""
-    if not PLAYGROUND_BIN.exists():
-        raise StartupError(f"{PLAYGROUND_BIN.relative_to(REPO)} is missing: run `npm ci`")
-    argv = [
+def playground_argv(bot_port: int, port: int) -> list[str]:
+    """The Playground's command line: our bot, the Teams channel, loopback URLs, telemetry off."""
+    return [
         str(PLAYGROUND_BIN),
         "--app-endpoint",
         f"http://{LOOPBACK}:{bot_port}/api/messages",
@@ -316,6 +312,15 @@ def start_playground(
         f"http://{LOOPBACK}:{port}/_connector",
         "--disable-telemetry",
     ]
+
+
+def start_playground(
+    log_dir: Path, config_path: Path, bot_port: int, port: int, name: str = "playground", timeout: float = 30.0
+) -> Child:
+    """Start the Agents Playground on 127.0.0.1:`port` for the bot on `bot_port`; wait for /_debug/ping."""
+    if not PLAYGROUND_BIN.exists():
+        raise StartupError(f"{PLAYGROUND_BIN.relative_to(REPO)} is missing: run `npm ci`")
+    argv = playground_argv(bot_port, port)
     own_log = log_dir / f"{name}-app.log"  # the Playground's own log: errors such as a bad config go there
     env = playground_env(config_path, own_log)
     child = start(name, argv, log_dir=log_dir, env=env, read_output=True)

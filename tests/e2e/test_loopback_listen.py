@@ -65,3 +65,12 @@ def test_the_playground_listens_on_loopback_only(private_network, tmp_path: Path
         playground.stop()
     assert addresses, f"nothing listens on {port}"
     assert addresses <= LOOPBACK_HEX, f"the Playground listens on {addresses} (hex), not only on loopback"
+
+
+def test_playground_starts_with_telemetry_and_statsbeat_off(tmp_path: Path) -> None:
+    argv = devstack.playground_argv(bot_port=3978, port=56150)
+    assert "--disable-telemetry" in argv
+    assert all("127.0.0.1" in value for value in argv if value.startswith("http"))
+    env = devstack.playground_env(tmp_path / "config.yml", tmp_path / "playground.log")
+    assert env["APPLICATION_INSIGHTS_NO_STATSBEAT"] == "true" and env["TEAMSAPPTESTER_BROWSER"] == "none"
+    assert "loopback-listen.cjs" in env["NODE_OPTIONS"]
