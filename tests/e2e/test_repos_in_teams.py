@@ -54,7 +54,7 @@ def test_repo_create_confirm_and_see_the_result_card(teams: Teams, clean_sandbox
     since = seq[-1]["seq"] if seq else 0
     call = teams.click_card_button("Confirm", card)
     teams.screenshot("repo-create-result")
-    assert call.response.get("status") in (200, None)
+    assert call.response.get("statusCode") == 200, call.response
     text = card.inner_text()
     assert "Created e2e" in text and "Default branch" in text, text
     assert f"/College/_git/{NAME}" in text and f"v3/college-org/College/{NAME}" in text, text
