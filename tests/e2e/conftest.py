@@ -165,10 +165,13 @@ def teams_as(
 
     yield open_as
     failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    problems = []
     for teams in opened:
         if failed:
             teams.screenshot(f"failed-{teams.playground.person}")
         teams.page.close()
+        problems += teams.card_problems
+    assert not problems, "the bot showed invalid Adaptive Cards in the Playground:\n" + "\n".join(problems)
 
 
 @pytest.fixture

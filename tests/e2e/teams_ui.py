@@ -16,6 +16,8 @@ from typing import Any
 
 from playwright.sync_api import BrowserContext, Locator, Page, WebSocket
 
+from tests.harness.cards import card_problems
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -195,6 +197,7 @@ class Teams:
     calls: list[Call] = field(default_factory=list)
     view: str = "personal"
     last: Message | None = None  # the bot's latest answer to this page
+    card_problems: list[str] = field(default_factory=list)  # every card the bot showed, checked against 1.5
     _thread: Locator | None = None
 
     def __post_init__(self) -> None:
@@ -372,6 +375,9 @@ class Teams:
 
     def _on_message(self, conversation_id: str, raw: dict[str, Any]) -> None:
         message_id = str(raw.get("messageId", ""))
+        if (raw.get("from") or {}).get("id") == self.playground.bot_id:
+            for card in Message(conversation_id, raw).cards:
+                self.card_problems.extend(card_problems(card))
         if message_id in self.messages:
             self.messages[message_id].raw = raw
         elif (raw.get("from") or {}).get("id") == self.playground.bot_id:
