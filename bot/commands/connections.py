@@ -4,6 +4,9 @@ Answer fast, work later: the tests run concurrently, each within CONNECTION_TEST
 within FIRST_ANSWER_S the final card is the reply; otherwise a card with ⏳ rows goes out at once and is updated
 in place when the last test has answered or timed out (a Teams user sees a card within about two seconds, and
 the bot's HTTP answer to Teams never waits for a slow test).
+
+When to stop waiting is one object, ``PACING`` (wall-clock here; tests put in their own moments, such as "once
+every call without a fault has answered", so that no test depends on how fast the machine is).
 """
 
 from __future__ import annotations
@@ -43,17 +46,31 @@ HISTORY_TIMEOUT_S = 10.0
 Render = Callable[[bool], Card]  # pending -> card
 
 
+class Pacing:
+    """When a turn stops waiting: for its first card, and for each TestConnection (shared with doctor)."""
+
+    async def first_answer(self, work: asyncio.Future[Any], render: Render) -> None:
+        """Returns when the turn should answer: once ``work`` is done, or after FIRST_ANSWER_S at the latest.
+        (``render(True)`` is the card as it would be now, for pacings that look at the progress.)"""
+        await asyncio.wait({work}, timeout=FIRST_ANSWER_S)
+
+    async def time_up(self, seconds: float) -> None:
+        """Returns when a TestConnection given ``seconds`` has run out of time."""
+        await asyncio.sleep(seconds)
+
+
+PACING = Pacing()  # tests replace it; always read as PACING at the moment of use
+
+
 # ---- answer now, update later (shared with doctor) ---------------------------------------------------------------
-async def answer_fast(turn: Turn, work: Awaitable[Any], render: Render, *, name: str,
-                      first_answer_s: float | None = None) -> Reply:
-    """Runs ``work``; answers with the final card if it ends within ``first_answer_s``, else with
+async def answer_fast(turn: Turn, work: Awaitable[Any], render: Render, *, name: str) -> Reply:
+    """Runs ``work``; answers with the final card if it ends before PACING.first_answer returns, else with
     ``render(True)`` at once and replaces that card with ``render(False)`` when the work ends."""
     task = asyncio.ensure_future(work)
-    wait_s = FIRST_ANSWER_S if first_answer_s is None else first_answer_s
-    done, _ = await asyncio.wait({task}, timeout=wait_s)
+    await PACING.first_answer(task, render)
     messenger = turn.services.messenger
     clicked_card = turn.action.card_activity_id if turn.action is not None else ""
-    if task in done or messenger is None or (turn.action is not None and not clicked_card):
+    if task.done() or messenger is None or (turn.action is not None and not clicked_card):
         await task
         return Reply(card=render(False))
     provisional = Reply(card=render(True))
@@ -160,7 +177,8 @@ class ConnectionsRun:
         self.history_failed: set[str] = set()
 
     async def _test(self, connection: ServiceConnection) -> None:
-        self.tests[connection.id] = await self.service.test_within(connection, timeout_s=self.timeout_s)
+        self.tests[connection.id] = await self.service.test_within(connection, timeout_s=self.timeout_s,
+                                                                  time_up=PACING.time_up)
 
     async def _history(self, connection: ServiceConnection) -> None:
         try:

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 
+from bot.commands import connections as pacing
 from bot.commands.connections import answer_fast
 from bot.errors import UserFacingError
 from bot.router import Args, card_action, command
@@ -292,7 +293,8 @@ class DoctorRun:
         tests: dict[str, ConnectionTest] = {}
 
         async def one(connection: ServiceConnection) -> None:
-            tests[connection.id] = await self.connections.test_within(connection, timeout_s=self.e.timeout_s)
+            tests[connection.id] = await self.connections.test_within(connection, timeout_s=self.e.timeout_s,
+                                                                      time_up=pacing.PACING.time_up)
             for kind, key in ((GITHUB, "github"), (AZURE_RM, "arm")):
                 view = check_connection(kind, listed, tests, self.e)
                 if view.state != "pending":

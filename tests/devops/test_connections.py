@@ -3,6 +3,11 @@ reason and next step, a renewed secret passing, a hanging test reported as timed
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+
+import pytest
+
 from bot.commands import connections as connections_command
 from bot.services.devops.connections import ServiceConnections
 from tests.devops.conftest import services_of
@@ -10,6 +15,36 @@ from tests.harness.cards import card_actions, card_texts, rich_texts
 
 RENEWED_SECRET = "Rn4~sandbox-renewed-secret-2c7d0e4b9a"  # sandbox/world/credentials.json: the legacy app's new one
 EXPIRED_APP = "9b7c1e2d-4a5f-4c3b-8e6d-2f1a0b9c8d7e"
+
+
+class StepByStep(connections_command.Pacing):
+    """Pacing for tests, whatever the machine's speed: the first card goes out once ``ready(card)`` holds for the
+    card as it would be now (by default: once the work is done); a TestConnection runs out of time only when the
+    test calls ``expire()``."""
+
+    def __init__(self, ready: Callable[[dict], bool] = lambda card: False) -> None:
+        self.ready = ready
+        self._expired = asyncio.Event()
+
+    async def first_answer(self, work, render) -> None:
+        for _ in range(6000):  # a bound, not a timing: a test whose state never comes fails instead of hanging
+            if work.done() or self.ready(render(True)):
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError("the work never reached the state this test waits for")
+
+    async def time_up(self, seconds: float) -> None:
+        await self._expired.wait()
+
+    def expire(self) -> None:
+        self._expired.set()
+
+
+@pytest.fixture(autouse=True)
+def pacing(monkeypatch) -> StepByStep:
+    step_by_step = StepByStep()
+    monkeypatch.setattr(connections_command, "PACING", step_by_step)
+    return step_by_step
 
 
 def text_of(card: dict) -> str:
@@ -77,12 +112,13 @@ def verdicts(card: dict) -> dict[str, str]:
     return out
 
 
-async def test_a_hanging_test_is_reported_as_timed_out_while_the_others_show(make_bot, devops_sandbox, monkeypatch):
-    monkeypatch.setattr(connections_command, "FIRST_ANSWER_S", 0.5)
+async def test_a_hanging_test_is_reported_as_timed_out_while_the_others_show(make_bot, devops_sandbox, pacing):
+    # the first card goes out once every test but the hanging one has its verdict
+    pacing.ready = lambda card: list(verdicts(card).values()).count("⏳") <= 1
     teams = await make_bot(**devops_sandbox.env, BOT_ADMINS="", CONNECTION_TEST_TIMEOUT_S="1.5")
     services = services_of(teams)
-    # the first TestConnection to arrive hangs for 6 s (faults match the path; the endpoint id is in the query)
-    devops_sandbox.add_fault(path_regex="serviceendpoint/endpointproxy", delay_ms=6000, count=1)
+    # the first TestConnection to arrive hangs (faults match the path; the endpoint id is in the query)
+    devops_sandbox.add_fault(path_regex="serviceendpoint/endpointproxy", delay_ms=30_000, count=1)
     sent = await teams.say("connections")
     # a card at once, with every connection: one still testing, the two others with their verdicts
     assert len(sent) == 1
@@ -95,8 +131,10 @@ async def test_a_hanging_test_is_reported_as_timed_out_while_the_others_show(mak
     assert {n: s for n, s in symbols.items() if n != hung} == {n: s for n, s in expected.items() if n != hung}
     assert "testing" in block_of(first, hung) and "updates itself" in text_of(first)
     assert card_actions(first) == [a for a in card_actions(first) if a["type"] == "Action.OpenUrl"]  # no buttons yet
-    # then the same message is updated in place: timed out, the others unchanged
-    await services.background.wait_idle(timeout=10)
+    assert not [s for s in teams.connector.sent if s.kind == "update"]
+    # its time runs out: the same message is updated in place, timed out, the others unchanged
+    pacing.expire()
+    await services.background.wait_idle(timeout=30)
     updates = [s for s in teams.connector.sent if s.kind == "update"]
     assert len(updates) == 1 and updates[0].activity_id == sent[0].activity_id
     final = updates[0].card
@@ -127,16 +165,17 @@ async def test_without_azure_devops_it_says_what_to_configure(teams):
 
 
 async def test_test_again_with_a_slow_test_answers_the_click_at_once_then_updates_that_card(make_bot, devops_sandbox,
-                                                                                            monkeypatch):
-    monkeypatch.setattr(connections_command, "FIRST_ANSWER_S", 0.5)
-    monkeypatch.setattr(connections_command, "INVOKE_SETTLE_S", 0.2)
+                                                                                            monkeypatch, pacing):
+    monkeypatch.setattr(connections_command, "INVOKE_SETTLE_S", 0.0)
     teams = await make_bot(**{**devops_sandbox.env, "BOT_ADMINS": "", "CONNECTION_TEST_TIMEOUT_S": "1.5"})
     sent = await teams.say("connections")
-    devops_sandbox.add_fault(path_regex="serviceendpoint/endpointproxy", delay_ms=5000)
+    devops_sandbox.add_fault(path_regex="serviceendpoint/endpointproxy", delay_ms=30_000)
+    pacing.ready = lambda card: True  # the click is answered without waiting for anything
     status, card = await teams.click(connections_command.verbs.CONNECTIONS_TEST, card_id=sent[0].activity_id)
     # the click is answered without waiting for the (hanging) tests: every row still testing
     assert status == 200 and set(verdicts(card).values()) == {"⏳"}
-    await services_of(teams).background.wait_idle(timeout=10)
+    pacing.expire()
+    await services_of(teams).background.wait_idle(timeout=30)
     (update,) = [s for s in teams.connector.sent if s.kind == "update"]
     assert update.activity_id == sent[0].activity_id
     assert set(verdicts(update.card).values()) == {"⏱️"}
@@ -152,3 +191,15 @@ async def test_a_throttled_test_says_when_to_try_again_while_the_others_show(dev
     block = block_of(card, throttled[0])
     assert "could not be run" in block and "throttling" in block and "Try again in 30 seconds" in block
     assert sorted(s for n, s in symbols.items() if n != throttled[0]) in (["✅", "✅"], ["✅", "❌"])
+
+
+async def test_the_production_pacing_answers_when_the_work_ends_or_at_first_answer_s(monkeypatch):
+    production = connections_command.Pacing()
+    done: asyncio.Future = asyncio.get_running_loop().create_future()
+    done.set_result(None)
+    await production.first_answer(done, lambda pending: {})  # returns: the work is done
+    monkeypatch.setattr(connections_command, "FIRST_ANSWER_S", 0)
+    never: asyncio.Future = asyncio.get_running_loop().create_future()
+    await production.first_answer(never, lambda pending: {})  # returns: FIRST_ANSWER_S has passed
+    await production.time_up(0)
+    assert not never.done()

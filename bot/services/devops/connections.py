@@ -16,6 +16,7 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -280,15 +281,27 @@ class ServiceConnections:
             idempotent=True, what=f"test service connection {connection.name}")
         return from_test_result(result, time.perf_counter() - started)
 
-    async def test_within(self, connection: ServiceConnection, *, timeout_s: float) -> ConnectionTest:
-        """TestConnection with a time limit; never raises: a hang is TIMED_OUT, a failed call ERROR."""
+    async def test_within(self, connection: ServiceConnection, *, timeout_s: float,
+                          time_up: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> ConnectionTest:
+        """TestConnection with a time limit; never raises: a hang is TIMED_OUT, a failed call ERROR.
+
+        The limit is over when ``time_up(timeout_s)`` returns (wall-clock by default; tests decide the moment)."""
         started = time.perf_counter()
+        test = asyncio.ensure_future(self.test(connection))
+        limit = asyncio.ensure_future(time_up(timeout_s))
         try:
-            return await asyncio.wait_for(self.test(connection), timeout=timeout_s)
-        except TimeoutError:
+            await asyncio.wait({test, limit}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            limit.cancel()
+            timed_out = not test.done()
+            if timed_out:
+                test.cancel()
+        if timed_out:
             log.info("TestConnection timed out", extra={"connection": connection.id, "timeout_s": timeout_s})
             return ConnectionTest(TestState.TIMED_OUT, f"No answer within {timeout_s:g} s.",
                                   seconds=time.perf_counter() - started)
+        try:
+            return test.result()
         except UserFacingError as exc:
             return ConnectionTest(TestState.ERROR, exc.message, seconds=time.perf_counter() - started,
                                   advice=exc.next_step)
