@@ -8,7 +8,8 @@ and then fails the answer, so a client can show it never repeats a create that a
 happened. ``count`` limits how many calls a rule hits (unlimited when absent).
 
 Delayed calls are tracked (:class:`DelayedCalls`) so that stopping the sandbox cancels them
-instead of waiting for a long ``delay_ms`` to run out.
+instead of waiting for a long ``delay_ms`` to run out, and a reset cancels them so that a call that
+started in the old world never reaches the new one.
 """
 
 from __future__ import annotations
@@ -127,47 +128,79 @@ class FaultInjector:
 
 
 class DelayCancelled(Exception):
-    """A delayed call was cancelled because the sandbox is stopping."""
+    """A delayed call was cancelled: the sandbox is stopping, or the world was reset under it."""
 
 
 class DelayedCalls:
     """The calls sleeping through a ``delay_ms`` fault right now (on the sandbox's event loop).
 
-    ``cancel_all`` (at stop) cancels them and refuses new delays, so stopping never waits for a
-    long delay to run out; each cancelled call's connection is closed without an answer.
+    ``cancel_all`` cancels them: at stop (and then refuses new delays, so stopping never waits for a long
+    delay to run out) and at reset (a call that started in the old world must not reach the new one). Each
+    cancelled call raises :class:`DelayCancelled` in its handler, which closes the connection without an
+    answer.
     """
 
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task] = set()
+        self._cancelling: set[asyncio.Task] = set()  # cancelled by us (not by aiohttp or the client)
         self._stopping = False
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
-        return len(self._tasks)
+        with self._lock:
+            return len(self._tasks)
 
     async def sleep(self, seconds: float) -> None:
         task = asyncio.current_task()
         if self._stopping or task is None:
             raise DelayCancelled()
-        self._tasks.add(task)
+        with self._lock:
+            self._tasks.add(task)
         try:
             await asyncio.sleep(seconds)
         except asyncio.CancelledError:
-            if self._stopping:
+            with self._lock:
+                ours = task in self._cancelling
+                self._cancelling.discard(task)
+            if ours:
                 task.uncancel()
                 raise DelayCancelled() from None
             raise
         finally:
-            self._tasks.discard(task)
+            with self._lock:
+                self._tasks.discard(task)
+                self._cancelling.discard(task)
 
-    def cancel_all(self) -> int:
-        self._stopping = True
-        tasks, self._tasks = list(self._tasks), set()
+    def cancel_all(self, *, stopping: bool = False) -> int:
+        """Cancels every call held by a delay now (thread-safe); ``stopping`` also refuses new delays."""
+        with self._lock:
+            if stopping:
+                self._stopping = True
+            tasks, self._tasks = list(self._tasks), set()
+            self._cancelling.update(tasks)
         for task in tasks:
-            task.cancel()
+            loop = task.get_loop()
+            if _running_loop() is loop:
+                task.cancel()
+            else:
+                loop.call_soon_threadsafe(self._cancel_if_still_ours, task)
         return len(tasks)
+
+    def _cancel_if_still_ours(self, task: asyncio.Task) -> None:
+        with self._lock:
+            still = task in self._cancelling
+        if still:
+            task.cancel()
 
     def reopen(self) -> None:
         self._stopping = False
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 _FAULT_ERRORS = {

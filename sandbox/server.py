@@ -62,6 +62,9 @@ class Sandbox:
         self.request_log = RequestLog()
         self.lock = threading.RLock()
         self.world = build_world(self.clock.now())
+        # Which world this is: each reset makes a new one. A call remembers the generation it started in and,
+        # if a reset happened since, is dropped (neither applied, answered nor logged): see http/pipeline.py.
+        self.generation = 0
         self.pat_owner = self._owner_key()
         self._runners: list[web.AppRunner] = []
         self._sockets: dict[str, socket.socket] = {}
@@ -91,7 +94,7 @@ class Sandbox:
     async def stop(self) -> None:
         """Stops serving. Calls held by a ``delay_ms`` fault are cancelled (their connections closed without
         an answer) rather than waited for."""
-        cancelled = self.delays.cancel_all()
+        cancelled = self.delays.cancel_all(stopping=True)
         if cancelled:
             log.info("cancelled %d delayed call(s) at stop", cancelled)
         for runner in reversed(self._runners):
@@ -103,13 +106,22 @@ class Sandbox:
 
     # ---- state ----------------------------------------------------------------------------
     def reset(self, page_size: int | None = None) -> None:
-        """Back to the seed: a fresh world, the clock at wall time, no faults (the log keeps counting)."""
+        """Back to the seed: a fresh world, the clock at wall time, no faults (the log keeps counting).
+
+        Calls still in flight belong to the old world: those held by a ``delay_ms`` fault are cancelled now
+        (their connections close without an answer), and any call that started before the reset is dropped
+        when it next reaches the pipeline, so it neither changes the new world nor appears in the log.
+        """
         with self.lock:
+            self.generation += 1
             self.clock.reset()
             self.faults.clear()
             self.world = build_world(self.clock.now())
             self.world.page_size = page_size
             self.pat_owner = self._owner_key()
+        cancelled = self.delays.cancel_all()
+        if cancelled:
+            log.info("reset cancelled %d delayed call(s) of the old world", cancelled)
 
     def _owner_key(self) -> str:
         """The PAT belongs to the first team admin of the College Team (Alice in the seed)."""

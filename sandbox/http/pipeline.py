@@ -2,6 +2,11 @@
 
 Every origin (main, vssps, vsaex, extmgmt, vsrm, unserved) runs this with its own locations and
 handlers; a call that reaches the wrong origin finds no route and gets the service's 404.
+
+A call belongs to the world it started in (``Sandbox.generation``). After every point where it waits
+(a ``delay_ms`` fault, reading the body) it checks that no reset happened meanwhile; if one did, its
+connection is closed without an answer, the new world is not touched and nothing is logged, so a slow
+call of one test never shows up in the next test's world or request log.
 """
 
 from __future__ import annotations
@@ -51,60 +56,89 @@ def make_handler(sandbox: Sandbox, origin: Origin, control: ControlHandler | Non
         if control is not None and request.path.lower().startswith("/_sandbox"):
             return await control(request)
         started = time.perf_counter()
+        call = _Call(sandbox, request, sandbox.generation)
         status = 0
+        logged = True
         try:
-            response = await _serve(sandbox, origin, request)
+            response = await _serve(call, origin)
             status = response.status
             return response
+        except _Stale:
+            logged = False  # a call of a world that a reset replaced: as if it never reached this one
+            return web.Response(status=599)
         except _Dropped:
             status = 0  # the transport is gone: nothing will be written
             return web.Response(status=599)
         finally:
-            sandbox.request_log.record(
-                method=request.method, host=request.host, origin=origin.key, path=request.path,
-                query=request.query_string, status=status, ms=(time.perf_counter() - started) * 1000)
+            if logged:
+                sandbox.request_log.record(
+                    method=request.method, host=request.host, origin=origin.key, path=request.path,
+                    query=request.query_string, status=status, ms=(time.perf_counter() - started) * 1000)
     return handle
 
 
 class _Dropped(Exception):
-    """The connection was dropped on purpose (an injected fault)."""
+    """The connection was dropped on purpose (an injected fault, or the sandbox stopping)."""
 
 
-async def _apply_fault(sandbox: Sandbox, request: web.Request, rule) -> web.Response | None:
+class _Stale(_Dropped):
+    """The call started before a reset: its connection was dropped and it is not logged."""
+
+
+@dataclass
+class _Call:
+    """One call in the pipeline, and the world generation it started in."""
+
+    sandbox: Sandbox
+    request: web.Request
+    generation: int
+
+    def abort(self, error: type[_Dropped] = _Dropped) -> _Dropped:
+        if self.request.transport is not None:
+            self.request.transport.abort()
+        return error()
+
+    def check_current(self) -> None:
+        """Raises :class:`_Stale` (closing the connection) if the world was reset since the call started."""
+        if self.sandbox.generation != self.generation:
+            raise self.abort(_Stale)
+
+
+async def _apply_fault(call: _Call, rule) -> web.Response | None:
     if rule.delay_ms:
         try:
-            await sandbox.delays.sleep(rule.delay_ms / 1000)
-        except DelayCancelled:  # the sandbox is stopping: close the connection without an answer
-            if request.transport is not None:
-                request.transport.abort()
-            raise _Dropped() from None
+            await call.sandbox.delays.sleep(rule.delay_ms / 1000)
+        except DelayCancelled:  # a reset or the sandbox stopping: close the connection without an answer
+            call.check_current()
+            raise call.abort() from None
+        call.check_current()
     if rule.drop:
-        if request.transport is not None:
-            request.transport.abort()
-        raise _Dropped()
+        raise call.abort()
     if rule.status:
         return fault_response(rule)
     return None
 
 
-async def _serve(sandbox: Sandbox, origin: Origin, request: web.Request) -> web.StreamResponse:
+async def _serve(call: _Call, origin: Origin) -> web.StreamResponse:
+    sandbox, request = call.sandbox, call.request
     method = request.method.upper()
     path, query = request.path, request.query_string
     rule = sandbox.faults.take("before", method, path, query)
     if rule:
-        failed = await _apply_fault(sandbox, request, rule)
+        failed = await _apply_fault(call, rule)
         if failed is not None:
             return failed
-    response = await _answer(sandbox, origin, request, method)
+    response = await _answer(call, origin, method)
     rule = sandbox.faults.take("after", method, path, query)
     if rule:
-        failed = await _apply_fault(sandbox, request, rule)
+        failed = await _apply_fault(call, rule)
         if failed is not None:
             return failed
     return response
 
 
-async def _answer(sandbox: Sandbox, origin: Origin, request: web.Request, method: str) -> web.StreamResponse:
+async def _answer(call: _Call, origin: Origin, method: str) -> web.StreamResponse:
+    sandbox, request = call.sandbox, call.request
     headers = {"ActivityId": str(uuid.uuid4()), "X-TFS-ProcessId": sandbox.process_id,
                "X-VSS-E2EID": str(uuid.uuid4())}
     authorization = request.headers.get("Authorization")
@@ -134,6 +168,7 @@ async def _answer(sandbox: Sandbox, origin: Origin, request: web.Request, method
             method, match.location)
         raw_body = await _read_body(request)
         with sandbox.lock:
+            call.check_current()  # reset while the body was read: the call belongs to the old world
             context = RequestContext(
                 method=method, world=sandbox.world, now=sandbox.clock.now(), urls=sandbox.urls,
                 location=match.location, values=match.values, query=request.query, version=version,

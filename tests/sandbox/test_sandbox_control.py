@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -58,6 +59,56 @@ def test_dropped_connection_and_delay(clients, devops_sandbox):
     clients.git.get_repositories("College")
     (entry,) = devops_sandbox.requests(since)
     assert entry["status"] == 200 and entry["ms"] >= 300
+
+
+def _in_background(call) -> tuple[threading.Thread, dict]:
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["status"] = call().status_code
+        except requests.RequestException as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def _wait_until_held(devops_sandbox) -> None:
+    """A ``count=1`` rule leaves the list when a call takes it: from then on that call is being delayed."""
+    deadline = time.monotonic() + 10
+    while devops_sandbox.faults() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert devops_sandbox.faults() == [], "the delayed call never arrived"
+
+
+@pytest.mark.parametrize("method", ["POST", "DELETE"])
+def test_a_call_delayed_across_a_reset_never_reaches_the_new_world(clients, devops_sandbox, method):
+    """A slow call of one test must not change the next test's fresh world nor show in its request log."""
+    seeded = clients.git.get_repository("aidevcollege", "College").id
+    url = f"{devops_sandbox.org_url}/College/_apis/git/repositories"
+    headers = {"Accept": "application/json;api-version=7.1-preview.1"}
+    auth = ("", devops_sandbox.pat)
+    if method == "POST":
+        def call():
+            return requests.post(url, json={"name": "from-the-old-world"}, auth=auth, headers=headers, timeout=60)
+    else:
+        def call():
+            return requests.delete(f"{url}/{seeded}", auth=auth, headers=headers, timeout=60)
+    devops_sandbox.add_fault(method=method, path_regex="/_apis/git/repositories", delay_ms=120_000, count=1)
+    caller, outcome = _in_background(call)
+    _wait_until_held(devops_sandbox)
+
+    since = devops_sandbox.last_seq()  # as the next test's fixture does: reset, then count from here
+    devops_sandbox.reset()
+    caller.join(10)  # the reset cancels the delay: the caller is not left waiting for two minutes
+    assert not caller.is_alive() and "error" in outcome, outcome  # its connection closed without an answer
+    assert [r.name for r in clients.git.get_repositories("College")] == ["aidevcollege"]
+    assert clients.git.get_repository("aidevcollege", "College").id == seeded
+    entries = devops_sandbox.requests(since)
+    assert entries and {e["method"] for e in entries} <= {"GET", "OPTIONS"}, entries
+    assert all(e["status"] == 200 for e in entries), entries
 
 
 def test_faults_can_be_listed_and_cleared(devops_sandbox):
