@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import NotConfigured, NotFound, ServiceUnavailable
+from bot.errors import NotConfigured, NotFound, ServiceUnavailable, UserFacingError
+from bot.services.devops.client import to_user_error
+from bot.services.devops.retry import Failure
 from bot.settings import load_settings
 from tests.devops.conftest import RecordingSleep, services_of
 from tests.harness.cards import card_texts
@@ -153,3 +155,48 @@ async def test_unknown_admin_group_gives_nobody_admin(devops):
     from bot.services.devops.roles import DevOpsAdmins
 
     assert await DevOpsAdmins(devops, "No Such Group").admin_object_ids() == frozenset()
+
+
+# ---- every expected error says what to do ---------------------------------------------------------------------------
+FAILURES = [
+    Failure("bad token", status=401, kind="auth"),
+    Failure("no Entra token", kind="auth"),
+    Failure("timed out", kind="timeout"),
+    Failure("dropped", kind="connection"),
+    *(Failure(f"HTTP {status}", status=status) for status in (400, 403, 404, 405, 409, 412, 422, 500, 501, 502, 503,
+                                                              504)),
+    Failure("TF200016: The following project does not exist: Colege.", status=404,
+            type_key="ProjectDoesNotExistWithNameException"),
+    Failure("throttled", status=429, retry_after=7),
+    Failure("throttled", status=429),
+    Failure("odd", status=None, kind="http"),
+]
+
+
+@pytest.mark.parametrize("failure", FAILURES, ids=lambda f: f"{f.kind}-{f.status}-{f.type_key or f.retry_after}")
+@pytest.mark.parametrize("what", ["", "create repository"])
+def test_every_mapped_error_has_a_next_step(failure, what):
+    error = to_user_error(failure, None, what, project="Colege", team="College Team")
+    assert isinstance(error, UserFacingError) and error.message and error.next_step.strip()
+
+
+def test_next_steps_name_the_setting_or_identity_to_check():
+    missing = to_user_error(Failure("TF200016: The following project does not exist: Colege.", status=404,
+                                    type_key="ProjectDoesNotExistWithNameException"), project="Colege", team="T")
+    assert "AZURE_DEVOPS_PROJECT is set to 'Colege'" in missing.next_step and "doctor" in missing.next_step
+    other = to_user_error(Failure("not there", status=404), project="College", team="College Team").next_step
+    assert "AZURE_DEVOPS_PROJECT ('College')" in other and "AZURE_DEVOPS_TEAM ('College Team')" in other
+    forbidden = to_user_error(Failure("denied", status=403), what="create repository").next_step
+    assert "AZURE_DEVOPS_PAT" in forbidden and "AZURE_CLIENT_ID" in forbidden and "create repository" in forbidden
+
+
+@pytest.mark.parametrize("command", ["repos", "team", "connections", "repo create tinyyolo-model"])
+async def test_a_wrong_project_says_which_setting_to_fix(make_bot, devops_sandbox, command):
+    # Alice is an admin through BOT_ADMINS here, so repo create gets past the role check to Azure DevOps
+    teams = await make_bot(**{**devops_sandbox.env, "AZURE_DEVOPS_PROJECT": "Colege"})
+    since = devops_sandbox.last_seq()
+    text = "\n".join(card_texts(await teams.ask(command)))
+    assert "TF200016" in text and "Not found" in text
+    assert "What to do:" in text and "AZURE_DEVOPS_PROJECT is set to 'Colege'" in text and "doctor" in text
+    assert "Create this repository?" not in text  # nothing to confirm: the project is missing
+    assert not [r for r in devops_sandbox.requests(since) if r["method"] not in ("GET", "OPTIONS")]

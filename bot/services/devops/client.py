@@ -13,7 +13,8 @@
   the only one, so one attempt is one HTTP request (it retries 429 with Retry-After, POSTs only after a check).
 * Failures come back as the bot's expected errors (bot.errors) with ``.status`` and ``.type_key`` set:
   400 InvalidInput, 403 NotAllowed, 404 NotFound, 409 AlreadyExists, 401/bad token ServiceUnavailable
-  ("the bot's credentials"), 429/5xx/timeouts/dropped connections ServiceUnavailable with a next step.
+  ("the bot's credentials"), 429/5xx/timeouts/dropped connections ServiceUnavailable; every one with a next
+  step (a 404 names AZURE_DEVOPS_PROJECT/AZURE_DEVOPS_TEAM, a 403 the bot's identity).
   Credentials inside URLs never reach a message (bot.redaction; SDK request logs too).
 * Auth: AZURE_DEVOPS_PAT as basic auth, or an Entra token (scope 499b84ac-.../.default) from azure-identity:
   AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, else the environment's other credentials (certificate,
@@ -246,8 +247,45 @@ def to_failure(exc: BaseException) -> Failure | None:
     return None
 
 
-def to_user_error(failure: Failure, gave_up: GaveUp | None = None, what: str = "") -> UserFacingError:
-    """The card-ready error for a failed call; keeps .status and .type_key for handlers that look closer."""
+PROJECT_MISSING_TYPE_KEY = "ProjectDoesNotExistWithNameException"  # TF200016
+
+
+def project_missing(error: UserFacingError | Failure) -> bool:
+    """Whether a 404 says the configured project itself does not exist (not just the thing asked for)."""
+    return getattr(error, "status", None) == 404 and (
+        getattr(error, "type_key", "") == PROJECT_MISSING_TYPE_KEY or "TF200016" in getattr(error, "message", ""))
+
+
+def _bot_identity() -> str:
+    return ("the identity the bot uses in Azure DevOps (the owner of AZURE_DEVOPS_PAT, or the Entra app "
+            "AZURE_CLIENT_ID / the bot's managed identity)")
+
+
+def next_step_for(failure: Failure, *, doing: str = "", project: str = "", team: str = "") -> str:
+    """What to do about an answer of Azure DevOps that is not an accident (400/403/404/409 and other 4xx)."""
+    status = failure.status
+    if status == 404 and project_missing(failure):
+        return (f"AZURE_DEVOPS_PROJECT is set to '{project}', and the organization has no project of that name. "
+                "Set it to the workshop's project (the name after the organization in the portal's address), "
+                "restart the bot, then type doctor to check the whole setup.")
+    if status == 404:
+        return ("Check the name you gave. If it is right, check that AZURE_DEVOPS_PROJECT "
+                f"('{project}') and AZURE_DEVOPS_TEAM ('{team}') name the workshop's project and team; type doctor "
+                "to check the whole setup.")
+    if status == 409:
+        return ("Something with that name exists already, or it changed meanwhile: look at it in Azure DevOps, "
+                "then choose another name or try again.")
+    if status == 403:
+        return (f"Give {_bot_identity()} the permission{doing} (an organization or project administrator can: "
+                "Project settings → Permissions, or Organization settings → Users), or do it in the portal.")
+    return ("Azure DevOps did not accept the request: check the names and values you gave, then try again. If it "
+            "keeps happening, type doctor to check the setup.")
+
+
+def to_user_error(failure: Failure, gave_up: GaveUp | None = None, what: str = "", *, project: str = "",
+                  team: str = "") -> UserFacingError:
+    """The card-ready error for a failed call, always with a next step; keeps .status and .type_key for handlers
+    that look closer. ``project`` and ``team`` (the configured ones) make the next step for a 404 exact."""
     doing = f" ({what})" if what else ""
     status = failure.status
     error: UserFacingError
@@ -270,18 +308,21 @@ def to_user_error(failure: Failure, gave_up: GaveUp | None = None, what: str = "
         error = ServiceUnavailable(
             f"Azure DevOps {reason}{doing}. Nothing more was done.",
             next_step="Try again in a minute. If it keeps failing, check https://status.dev.azure.com.")
-    elif status == 404:
-        error = NotFound(failure.message)
-    elif status == 409:
-        error = AlreadyExists(failure.message)
-    elif status == 403:
-        error = NotAllowed(f"Azure DevOps does not let the bot's identity do this: {failure.message}",
-                           next_step="Give the bot's Azure DevOps identity the permission, or do it in the portal.")
     elif status is not None and 400 <= status < 500:
-        error = InvalidInput(failure.message)
+        step = next_step_for(failure, doing=doing, project=project, team=team)
+        if status == 404:
+            error = NotFound(failure.message, next_step=step)
+        elif status == 409:
+            error = AlreadyExists(failure.message, next_step=step)
+        elif status == 403:
+            error = NotAllowed(f"Azure DevOps does not let the bot's identity do this: {failure.message}",
+                               next_step=step)
+        else:
+            error = InvalidInput(failure.message, next_step=step)
     else:
         error = ServiceUnavailable(f"Azure DevOps failed{doing}: {failure.message}",
-                                   next_step="Try again in a minute.")
+                                   next_step="Try again in a minute. If it keeps failing, check "
+                                   "https://status.dev.azure.com.")
     error.status = status  # type: ignore[attr-defined]
     error.type_key = failure.type_key  # type: ignore[attr-defined]
     error.retry_after = failure.retry_after  # type: ignore[attr-defined]
@@ -355,17 +396,21 @@ class DevOpsClient:
         except GaveUp as exc:
             log.warning("azure devops call gave up", extra={"what": what, "attempts": exc.attempts,
                                                             "status": exc.last.status, "reason": exc.reason})
-            raise to_user_error(exc.last, exc, what) from None
+            raise to_user_error(exc.last, exc, what, project=self.project, team=self.team) from None
         except Failure as failure:
             log.info("azure devops call failed", extra={"what": what, "status": failure.status,
                                                         "type_key": failure.type_key})
-            raise to_user_error(failure, None, what) from None
+            raise to_user_error(failure, None, what, project=self.project, team=self.team) from None
 
-    async def find(self, fn: Callable[[SdkClients], T], *, what: str = "") -> T | None:
-        """Like call (idempotent), but a 404 answers None instead of raising: for ``verify`` and lookups."""
+    async def find(self, fn: Callable[[SdkClients], T], *, what: str = "", of_project: bool = False) -> T | None:
+        """Like call (idempotent), but a 404 answers None instead of raising: for ``verify`` and lookups.
+        A 404 saying the configured project does not exist still raises (with its next step), unless the lookup
+        is of the project itself (``of_project=True``)."""
         try:
             return await self.call(fn, idempotent=True, what=what)
-        except NotFound:
+        except NotFound as exc:
+            if project_missing(exc) and not of_project:
+                raise
             return None
 
     async def send_raw(self, client: str, method: str, location_id: str, version: str, *,

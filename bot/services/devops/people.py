@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.errors import NotFound
-from bot.services.devops.client import DevOpsClient, RawResponse, SdkClients
+from bot.services.devops.client import DevOpsClient, RawResponse, SdkClients, project_missing
 
 USER_ENTITLEMENTS = "387f832c-dbf2-4643-88e9-c1aa94dbb737"
 USER_ENTITLEMENTS_VERSION = "7.1-preview.3"
@@ -48,7 +48,9 @@ async def find_team(devops: DevOpsClient, name: str) -> Team:
     project = devops.project
     try:
         team = await devops.call(lambda c: c.core.get_team(project, name), idempotent=True, what="find team")
-    except NotFound:
+    except NotFound as exc:
+        if project_missing(exc):
+            raise
         teams = await devops.call(lambda c: c.core.get_teams(project), idempotent=True, what="list teams")
         names = ", ".join(sorted(t.name for t in teams or [])) or "none"
         raise NotFound(f"There is no team called '{name}' in {project}. Its teams: {names}.",

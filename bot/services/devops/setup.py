@@ -153,7 +153,8 @@ class WorkshopSetup:
         return self._devops.team
 
     async def project(self) -> ProjectInfo | None:
-        found = await self._devops.find(lambda c: c.core.get_project(self.project_name), what="read the project")
+        found = await self._devops.find(lambda c: c.core.get_project(self.project_name), what="read the project",
+                                        of_project=True)
         if found is None:
             return None
         return ProjectInfo(id=found.id or "", name=found.name or self.project_name,
