@@ -426,3 +426,42 @@ async def test_one_hanging_test_connection_times_out_while_the_others_pass(make_
     assert final["github"]["symbol"] == "⏱️" and "within 1.5 s" in final["github"]["text"]
     assert final["arm"]["symbol"] == "✅"
     assert all(final[k]["symbol"] == "✅" for k in ORDER if k != "github")
+
+
+def statuses(sandbox: DevOpsSandbox, since: int, path_part: str) -> list[int]:
+    return [r["status"] for r in sandbox.requests(since) if path_part in r["path"].lower()]
+
+
+async def test_injected_429_honours_retry_after(devops_bot, devops_sandbox):
+    devops_sandbox.add_fault(path_regex="distributedtask/securefiles", status=429, retry_after=5, count=1)
+    since = devops_sandbox.last_seq()
+    checks = items(await devops_bot.ask("doctor"))
+    assert all(i["symbol"] == "✅" for i in checks.values()), {k: i["text"] for k, i in checks.items()}
+    assert 5.0 in devops_bot.sleeps.waits
+    assert statuses(devops_sandbox, since, "securefiles") == [429, 200]
+
+
+async def test_a_throttled_item_says_when_to_try_again(devops_bot, devops_sandbox):
+    # a Retry-After longer than a user should wait: no retry, the item says when to try again
+    devops_sandbox.add_fault(path_regex="distributedtask/securefiles", status=429, retry_after=90)
+    checks = items(await devops_bot.ask("doctor"))
+    assert checks["secure_file"]["symbol"] == "⚠️"
+    assert "throttling" in checks["secure_file"]["text"] and "Try again in 90 seconds" in checks["secure_file"]["text"]
+    assert all(i["symbol"] == "✅" for k, i in checks.items() if k != "secure_file")
+
+
+async def test_injected_503_is_retried(devops_bot, devops_sandbox):
+    devops_sandbox.add_fault(path_regex="ExtensionManagement/InstalledExtensionsByName", status=503, count=2)
+    since = devops_sandbox.last_seq()
+    checks = items(await devops_bot.ask("doctor"))
+    assert checks["extension"]["symbol"] == "✅"
+    assert statuses(devops_sandbox, since, "installedextensionsbyname") == [503, 503, 200]
+
+
+async def test_an_item_azure_devops_cannot_answer_says_so_with_a_next_step(devops_bot, devops_sandbox):
+    devops_sandbox.add_fault(path_regex="ExtensionManagement/InstalledExtensionsByName", status=503)
+    checks = items(await devops_bot.ask("doctor"))
+    extension = checks["extension"]
+    assert extension["symbol"] == "⚠️" and "Could not check: Azure DevOps answered 503" in extension["text"]
+    assert "Next step:" in extension["text"] and "Try again in a minute" in extension["text"]
+    assert all(i["symbol"] == "✅" for k, i in checks.items() if k != "extension")

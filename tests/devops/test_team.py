@@ -69,3 +69,37 @@ def test_long_teams_are_paged_and_cards_stay_small():
 async def test_more_button_shows_the_next_page(devops_bot):
     status, card = await devops_bot.click(verbs.TEAM_MORE, {"team": "College Team", "page": 0})
     assert status == 200 and "Alice Admin" in text_of(card)
+
+
+MEMBERS = "/teams/[^/]+/members$"
+
+
+def member_reads(devops_sandbox, since: int) -> list[int]:
+    return [r["status"] for r in devops_sandbox.requests(since)
+            if r["method"] == "GET" and r["path"].endswith("/members")]
+
+
+async def test_injected_429_honours_retry_after(devops_bot, devops_sandbox):
+    await devops_bot.ask("whoami")  # the admin lookup (cached) reads the team's members too
+    devops_sandbox.add_fault(path_regex=MEMBERS, method="GET", status=429, retry_after=4, count=1)
+    since = devops_sandbox.last_seq()
+    text = text_of(await devops_bot.ask("team"))
+    assert "5 members, 1 admin" in text
+    assert 4.0 in devops_bot.sleeps.waits
+    assert member_reads(devops_sandbox, since)[:2] == [429, 200]
+
+
+async def test_injected_503_is_retried(devops_bot, devops_sandbox):
+    await devops_bot.ask("whoami")
+    devops_sandbox.add_fault(path_regex=MEMBERS, method="GET", status=503, count=2)
+    since = devops_sandbox.last_seq()
+    assert "5 members, 1 admin" in text_of(await devops_bot.ask("team"))
+    assert member_reads(devops_sandbox, since)[:3] == [503, 503, 200]
+
+
+async def test_azure_devops_down_says_so_with_a_next_step(devops_bot, devops_sandbox):
+    await devops_bot.ask("whoami")
+    devops_sandbox.add_fault(path_regex=MEMBERS, method="GET", status=503)
+    text = text_of(await devops_bot.ask("team"))
+    assert "Azure DevOps answered 503" in text and "Try again in a minute" in text
+    assert "Traceback" not in text
