@@ -5,6 +5,8 @@
         devops_sandbox.requests(since=...)                   # what reached "Azure DevOps"
         services_of(devops_bot).devops                       # the bot's DevOpsClient (e.g. to fake its sleep)
 
+Every answer the bot's SDK calls receive is validated against the official 7.1 specs (tests/sandbox_fidelity.py).
+
 Admins come from Azure DevOps here (BOT_ADMINS is empty): Alice is the College Team's admin, Bob is not.
 """
 
@@ -12,10 +14,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests import sandbox_fixtures
+from tests import sandbox_fidelity, sandbox_fixtures
 
 devops_sandbox_server = sandbox_fixtures.devops_sandbox_server
 devops_sandbox = sandbox_fixtures.devops_sandbox
+exchanges = sandbox_fidelity.exchanges  # autouse: every answer the bot's SDK calls receive matches the 7.1 specs
 
 
 @pytest.fixture(scope="session", autouse=True)

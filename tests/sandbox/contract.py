@@ -83,6 +83,7 @@ CONTRACTS: list[tuple[str, re.Pattern, str, str, bool]] = [
         ("GET", rf"/_apis/git/repositories/{_ID}", "git/git.json", "GitRepository", False),
         ("POST", r"/_apis/git/repositories", "git/git.json", "GitRepository", False),
         ("POST", rf"/_apis/git/repositories/{_ID}/importRequests", "git/git.json", "GitImportRequest", False),
+        ("GET", rf"/_apis/git/repositories/{_ID}/importRequests", "git/git.json", "GitImportRequest", True),
         ("GET", rf"/_apis/git/repositories/{_ID}/importRequests/\d+", "git/git.json", "GitImportRequest", False),
         ("GET", rf"/_apis/git/repositories/{_ID}/refs", "git/git.json", "GitRef", True),
         ("GET", r"/_apis/Graph/Users", "graph/graph.json", "GraphUser", True),

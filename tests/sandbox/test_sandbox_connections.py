@@ -31,6 +31,16 @@ def test_seeded_connections_never_show_secrets(clients):
     assert details.name == arm.name and details.is_ready
 
 
+def test_connections_by_names(clients):
+    """What the bot asks after a create whose answer was lost: is a connection of that name there?"""
+    (github,) = clients.endpoints.get_service_endpoints_by_names("College", ["GitHub"])
+    assert github.name == "GitHub" and github.type == "github" and github.is_ready
+    assert "accessToken" not in github.authorization.parameters
+    both = clients.endpoints.get_service_endpoints_by_names("College", ["legacy-arm-connection", "GitHub"])
+    assert sorted(e.name for e in both) == ["GitHub", "legacy-arm-connection"]
+    assert clients.endpoints.get_service_endpoints_by_names("College", ["no-such-connection"]) == []
+
+
 def test_healthy_connections_pass_test_connection(clients):
     endpoints = _by_name(clients)
     for name in ("GitHub", "aml-workspace-connection"):

@@ -108,6 +108,26 @@ def test_import_moves_from_queued_to_completed_with_the_clock(clients, devops_sa
     assert [r.name for r in clients.git.get_refs(repo.id, "College")] == ["refs/heads/master"]
 
 
+def test_query_import_requests_lists_a_repositorys_imports_with_their_status(clients, devops_sandbox):
+    """What the bot asks after an import request whose answer was lost: did it take effect?"""
+    repo = clients.git.create_repository(GitRepositoryCreateOptions(name="ghost"), project="College")
+    other = clients.git.create_repository(GitRepositoryCreateOptions(name="elsewhere"), project="College")
+    assert clients.git.query_import_requests("College", repo.id) == []
+    failing = _import(clients, repo.id, "https://github.com/nobody/does-not-exist")
+    _import(clients, other.id, "https://github.com/Azure-Samples/onnxruntime-iot-edge.git")
+    (listed,) = clients.git.query_import_requests("College", repo.id)
+    assert listed.import_request_id == failing.import_request_id and listed.status == "queued"
+    assert listed.repository.id == repo.id
+    assert listed.parameters.git_source.url == "https://github.com/nobody/does-not-exist"
+    devops_sandbox.advance_clock(60)
+    retried = _import(clients, repo.id, "https://github.com/Azure-Samples/onnxruntime-iot-edge.git")
+    listed = clients.git.query_import_requests("College", repo.id, include_abandoned=True)
+    assert [(r.import_request_id, r.status) for r in listed] == [
+        (failing.import_request_id, "failed"), (retried.import_request_id, "queued")]
+    by_name = clients.git.query_import_requests("College", "ghost")
+    assert [r.import_request_id for r in by_name] == [r.import_request_id for r in listed]
+
+
 def test_import_of_unreachable_remote_fails(clients, devops_sandbox):
     repo = clients.git.create_repository(GitRepositoryCreateOptions(name="ghost"), project="College")
     started = _import(clients, repo.id, "https://github.com/nobody/does-not-exist")
