@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from urllib.parse import quote
 
 from bot.confirmations import ask_confirmation
 from bot.errors import AlreadyExists, InvalidInput, NotFound, UserFacingError
+from bot.logging_setup import current_correlation_id
 from bot.naming import parse_import_source, repository_name_problem
 from bot.policy import Role
 from bot.redaction import redact_url
@@ -31,6 +33,7 @@ from bot.services.devops.repositories import (
 from bot.turn import Actor, Reply, Turn
 from cards import verbs
 from cards.confirmation import with_outcome
+from cards.errors import apology_card
 from cards.repos import import_card, repo_card, repos_card
 
 log = logging.getLogger(__name__)
@@ -208,12 +211,8 @@ def _failure_advice(status: ImportStatus, name: str) -> str:
 
 async def _follow_import(services: Services, actor: Actor, conversation_id: str, activity_id: str, repo: Repository,
                          status: ImportStatus, shown: str, confirmed_at: datetime, connection_id: str = "") -> None:
-    """Polls the import until it finishes (or times out) and updates the card in place as it moves; once it has
-    finished, makes sure its temporary service connection (if any) is gone."""
-    devops = require(services)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + devops.import_timeout_s
-    seen = (status.status, status.step)
+    """Follows the import in the background (see _follow); an unexpected error ends with the apology card and its
+    reference, never with a card that says "Importing…" forever."""
 
     async def show(card: dict) -> None:
         reply = Reply(card=with_outcome(card, "Confirmed", actor.name, confirmed_at))
@@ -226,6 +225,22 @@ async def _follow_import(services: Services, actor: Actor, conversation_id: str,
                 await services.messenger.send(conversation_id, reply)
         except UserFacingError as exc:
             log.warning("could not update the import card", extra={"reason": exc.message[:120]})
+
+    try:
+        await _follow(services, actor, conversation_id, repo, status, shown, connection_id, show)
+    except Exception:
+        log.exception("following the import failed", extra={"repo": repo.name})
+        await show(apology_card(current_correlation_id()))
+
+
+async def _follow(services: Services, actor: Actor, conversation_id: str, repo: Repository, status: ImportStatus,
+                  shown: str, connection_id: str, show: Callable[[dict], Awaitable[None]]) -> None:
+    """Polls the import until it finishes (or times out) and shows the card as it moves; once it has finished,
+    makes sure its temporary service connection (if any) is gone."""
+    devops = require(services)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + devops.import_timeout_s
+    seen = (status.status, status.step)
 
     while not status.finished:
         await asyncio.sleep(devops.import_poll_s)

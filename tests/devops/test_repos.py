@@ -288,6 +288,26 @@ async def test_failed_import_says_why_and_what_to_do(fast_polling, devops_sandbo
     assert "https://⟨user⟩:⟨token⟩@" in text  # placeholders are shown as ⟨...⟩ (cards.common.readable)
 
 
+async def test_an_unexpected_error_while_following_an_import_ends_with_the_apology(fast_polling, monkeypatch, caplog):
+    from bot.commands import repos as repos_command
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("a bug in reading the import's progress")
+
+    monkeypatch.setattr(repos_command, "import_status", broken)
+    teams = fast_polling
+    _, answer = await ask_and_confirm(teams, "repo import https://github.com/Azure/aidevcollege as workshop")
+    assert "Importing into workshop" in text_of(answer)
+    confirm_card_id = [s for s in teams.connector.sent if s.kind == "send"][-1].activity_id
+    await services_of(teams).background.wait_idle(timeout=20)
+    final = teams.connector.sent[-1]
+    assert final.kind == "update" and final.activity_id == confirm_card_id
+    assert "Sorry, something went wrong" in text_of(final.card) and "Importing" not in text_of(final.card)
+    (record,) = [r for r in caplog.records if r.getMessage() == "following the import failed"]
+    assert record.exc_info is not None and record.correlation_id
+    assert record.correlation_id in text_of(final.card)
+
+
 def import_connections(devops_sandbox) -> list:
     client = devops_sandbox.connection().clients_v7_1.get_service_endpoint_client()
     return [e for e in client.get_service_endpoints(devops_sandbox.project) if e.name.startswith("import-")]
