@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -405,10 +406,11 @@ async def test_import_credentials_never_appear_in_cards_logs_or_audit(fast_polli
     ]
     assert not [chunk for chunk in everything if GITHUB_TOKEN in chunk]
     assert any("github.com/college-org/private-models" in e.target for e in entries)
-    # nor in the bot's store
-    db = (services_of(teams).settings.store_url.removeprefix("sqlite:///"))
-    with open(db, "rb") as f:
-        assert GITHUB_TOKEN.encode() not in f.read()
+    # nor in the bot's store: the database and, as it runs in WAL mode, its write-ahead log and shared memory
+    db = Path(services_of(teams).settings.store_url.removeprefix("sqlite:///"))
+    files = [path for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm")) if path.exists()]
+    assert db in files
+    assert not [path.name for path in files if GITHUB_TOKEN.encode() in path.read_bytes()]
 
 
 async def test_import_into_an_existing_non_empty_repository_is_refused(devops_bot):
