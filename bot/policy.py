@@ -30,6 +30,10 @@ class RoleSource(Protocol):
 
     async def roles_for(self, actor: Actor) -> set[Role]: ...
 
+    def problem(self) -> str:
+        """Why this source could not vouch for anyone just now ("" when it could)."""
+        ...
+
 
 class ConfiguredAdmins:
     """People named in BOT_ADMINS (Entra object ids) are admins, whatever else says."""
@@ -43,6 +47,9 @@ class ConfiguredAdmins:
         if actor.aad_object_id and actor.aad_object_id.lower() in self._ids:
             return {Role.ADMIN}
         return set()
+
+    def problem(self) -> str:
+        return ""
 
 
 class Policy:
@@ -70,11 +77,18 @@ class Policy:
     def allows(required: Role, roles: frozenset[str]) -> bool:
         return required in roles
 
-    @staticmethod
-    def require(required: Role, roles: frozenset[str], what: str) -> None:
-        if required not in roles:
+    def require(self, required: Role, roles: frozenset[str], what: str) -> None:
+        if required in roles:
+            return
+        problems = [f"{source.name}: {source.problem()}" for source in self._sources if source.problem()]
+        if problems:
             raise NotAllowed(
-                f"Only {ROLE_EXPLANATIONS[required]} may {what}.",
-                next_step="Ask one of the team's admins to do it, or to give you the role. "
-                "Type whoami to see your roles.",
+                f"I could not check whether you may {what}: {'; '.join(problems)}.",
+                next_step="Try again in a minute. If it keeps happening, type doctor to see what is wrong with "
+                "the Azure DevOps settings, or ask whoever runs the bot.",
+                title="Role not checked",
             )
+        raise NotAllowed(
+            f"Only {ROLE_EXPLANATIONS[required]} may {what}.",
+            next_step="Ask one of the team's admins to do it, or to give you the role. Type whoami to see your roles.",
+        )

@@ -200,3 +200,21 @@ async def test_a_wrong_project_says_which_setting_to_fix(make_bot, devops_sandbo
     assert "What to do:" in text and "AZURE_DEVOPS_PROJECT is set to 'Colege'" in text and "doctor" in text
     assert "Create this repository?" not in text  # nothing to confirm: the project is missing
     assert not [r for r in devops_sandbox.requests(since) if r["method"] not in ("GET", "OPTIONS")]
+
+
+async def test_when_the_admin_role_cannot_be_checked_the_refusal_says_why(make_bot, devops_sandbox):
+    # admins come only from Azure DevOps here, and the project is wrong: nobody's role can be checked
+    teams = await make_bot(**{**devops_sandbox.env, "AZURE_DEVOPS_PROJECT": "Colege", "BOT_ADMINS": ""})
+    teams_sleeps_instantly(teams)
+    since = devops_sandbox.last_seq()
+    text = "\n".join(card_texts(await teams.ask("repo create tinyyolo-model")))
+    assert "Role not checked" in text and "Azure DevOps team admins" in text and "TF200016" in text
+    assert "What to do:" in text and "doctor" in text
+    assert "Only the team's admins" not in text
+    assert not [r for r in devops_sandbox.requests(since) if r["method"] not in ("GET", "OPTIONS")]
+
+
+def teams_sleeps_instantly(teams) -> None:
+    from tests.devops.conftest import RecordingSleep, services_of
+
+    services_of(teams).devops.policy.sleep = RecordingSleep()

@@ -74,11 +74,15 @@ class DevOpsAdmins:
         self._ids: frozenset[str] | None = None
         self._fetched_at = 0.0
         self._failed_at: float | None = None
+        self._problem = ""  # why the last lookup failed, until one succeeds
         # every turn asks for roles: a lookup must never hold a turn long, whatever Azure DevOps does
         self._policy = RetryPolicy(max_attempts=2, max_total_s=3.0, base_s=0.2, cap_s=1.0,
                                    sleep=lambda s: devops.policy.sleep(s), clock=devops.policy.clock)
         self._lock = asyncio.Lock()
         self.name = f"Azure DevOps group {self._group}" if self._group else "Azure DevOps team admins"
+
+    def problem(self) -> str:
+        return self._problem
 
     def _fresh(self, now: float) -> frozenset[str] | None:
         if self._ids is not None and now - self._fetched_at < self._ttl:
@@ -112,8 +116,9 @@ class DevOpsAdmins:
             except (UserFacingError, LookupError) as exc:
                 log.warning("admin lookup in Azure DevOps failed", extra={"reason": str(exc)[:200]})
                 self._failed_at = now
+                self._problem = (getattr(exc, "message", "") or str(exc))[:200]
                 return self._stale(now)
-            self._ids, self._fetched_at, self._failed_at = frozenset(ids), now, None
+            self._ids, self._fetched_at, self._failed_at, self._problem = frozenset(ids), now, None, ""
             return self._ids
 
     def forget(self) -> None:
