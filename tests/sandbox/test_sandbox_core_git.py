@@ -14,7 +14,7 @@ from azure.devops.v7_1.git.models import (
 
 def test_projects_and_project(clients):
     projects = clients.core.get_projects()
-    assert [p.name for p in projects] == ["College"]
+    assert [p.name for p in projects] == ["College", "Workshop Archive"]
     project = clients.core.get_project("College")
     assert project.id == projects[0].id
     assert project.default_team.name == "College Team"
