@@ -82,6 +82,7 @@ def import_card(name: str, source: str, status: str, step: int, steps: Sequence[
         "failed": f"❌ Import of {escape(name)} failed",
         "abandoned": f"❌ Import of {escape(name)} was abandoned",
         "timeout": f"⏳ Import of {escape(name)} is still running",
+        "unreadable": f"⚠️ Import of {escape(name)}: its progress cannot be read",
     }.get(status, f"⏳ Importing into {escape(name)}…")
     body: list[Element] = [*heading(title), facts([("From", source), ("Into", name), ("Status", status)])]
     if status in ("queued", "inProgress") and steps:

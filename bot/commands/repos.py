@@ -9,7 +9,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 from bot.confirmations import ask_confirmation
-from bot.errors import AlreadyExists, InvalidInput, NotFound, UserFacingError
+from bot.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound, UserFacingError
 from bot.logging_setup import current_correlation_id
 from bot.naming import parse_import_source, repository_name_problem
 from bot.policy import Role
@@ -254,6 +254,10 @@ async def _follow(services: Services, actor: Actor, conversation_id: str, repo: 
         except NotFound:
             status = ImportStatus(status.request_id, "failed", status.step, status.steps,
                                   "The repository or its import request no longer exists.")
+        except (NotAllowed, InvalidInput) as exc:  # asking again will not help: stop following
+            await show(import_card(repo.name, shown, "unreadable", status.step, status.steps, error=exc.message,
+                                   next_step=exc.next_step or "Look at the repository in Azure DevOps.", repo=repo))
+            return
         except UserFacingError as exc:  # a passing outage: keep following
             log.info("import progress not readable now", extra={"reason": exc.message[:120]})
             continue

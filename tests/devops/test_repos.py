@@ -309,6 +309,19 @@ async def test_an_unexpected_error_while_following_an_import_ends_with_the_apolo
     assert record.correlation_id in text_of(final.card)
 
 
+async def test_an_import_whose_progress_is_refused_stops_following_and_says_so(fast_polling, devops_sandbox):
+    teams = fast_polling
+    _, answer = await ask_and_confirm(teams, "repo import https://github.com/Azure/aidevcollege as workshop")
+    # reading the progress is now refused (403): asking again would not help, so the bot stops asking
+    devops_sandbox.add_fault(method="GET", path_regex="importRequests", status=403)
+    since = devops_sandbox.last_seq()
+    await services_of(teams).background.wait_idle(timeout=20)
+    text = text_of(teams.connector.sent[-1].card)
+    assert "progress cannot be read" in text and "What to do:" in text
+    reads = [r for r in devops_sandbox.requests(since) if "importrequests" in r["path"].lower()]
+    assert len(reads) == 1, reads
+
+
 def import_connections(devops_sandbox) -> list:
     client = devops_sandbox.connection().clients_v7_1.get_service_endpoint_client()
     return [e for e in client.get_service_endpoints(devops_sandbox.project) if e.name.startswith("import-")]
