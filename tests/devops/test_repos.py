@@ -311,7 +311,7 @@ async def test_an_unexpected_error_while_following_an_import_ends_with_the_apolo
 
 async def test_an_import_whose_progress_is_refused_stops_following_and_says_so(fast_polling, devops_sandbox):
     teams = fast_polling
-    _, answer = await ask_and_confirm(teams, "repo import https://github.com/Azure/aidevcollege as workshop")
+    await ask_and_confirm(teams, "repo import https://github.com/Azure/aidevcollege as workshop")
     # reading the progress is now refused (403): asking again would not help, so the bot stops asking
     devops_sandbox.add_fault(method="GET", path_regex="importRequests", status=403)
     since = devops_sandbox.last_seq()
