@@ -49,16 +49,26 @@ def test_after_phase_applies_the_change_then_fails(clients, devops_sandbox):
     assert "half-done" in [r.name for r in clients.git.get_repositories("College")]
 
 
-def test_dropped_connection_and_delay(clients, devops_sandbox):
+def test_dropped_connection(clients, devops_sandbox):
     devops_sandbox.add_fault(method="POST", path_regex=REPOS, drop=True)
+    since = devops_sandbox.last_seq()
     with pytest.raises(ClientRequestError):
         clients.git.create_repository(GitRepositoryCreateOptions(name="dropped"), project="College")
-    devops_sandbox.clear_faults()
-    devops_sandbox.add_fault(path_regex=REPOS, delay_ms=300, count=1)
+    assert [(e["method"], e["status"]) for e in devops_sandbox.requests(since)] == [("POST", 0)]
+    assert "dropped" not in [r.name for r in clients.git.get_repositories("College")]
+
+
+def test_a_delay_alone_is_a_slow_but_successful_call_and_its_count_is_honoured(clients, devops_sandbox):
+    """No clock in this test: that a delay really holds a call is shown where a long one is seen in flight
+    (test_a_call_delayed_across_a_reset_never_reaches_the_new_world, test_stop_cancels_a_long_delay_in_flight)."""
+    rule = devops_sandbox.add_fault(method="GET", path_regex=REPOS, delay_ms=300, count=1)
+    assert devops_sandbox.faults() == [rule]
+    assert rule["delay_ms"] == 300 and rule["count"] == 1 and rule["status"] is None and not rule["drop"]
     since = devops_sandbox.last_seq()
-    clients.git.get_repositories("College")
-    (entry,) = devops_sandbox.requests(since)
-    assert entry["status"] == 200 and entry["ms"] >= 300
+    assert [r.name for r in clients.git.get_repositories("College")] == ["aidevcollege"]  # the answer arrives
+    assert devops_sandbox.faults() == []  # one call used it up
+    assert [r.name for r in clients.git.get_repositories("College")] == ["aidevcollege"]
+    assert [(e["method"], e["status"]) for e in devops_sandbox.requests(since)] == [("GET", 200), ("GET", 200)]
 
 
 def _in_background(call) -> tuple[threading.Thread, dict]:
@@ -97,8 +107,10 @@ def test_a_call_delayed_across_a_reset_never_reaches_the_new_world(clients, devo
         def call():
             return requests.delete(f"{url}/{seeded}", auth=auth, headers=headers, timeout=60)
     devops_sandbox.add_fault(method=method, path_regex="/_apis/git/repositories", delay_ms=120_000, count=1)
+    before = devops_sandbox.last_seq()
     caller, outcome = _in_background(call)
     _wait_until_held(devops_sandbox)
+    assert caller.is_alive() and devops_sandbox.requests(before) == []  # held: no answer, nothing logged yet
 
     since = devops_sandbox.last_seq()  # as the next test's fixture does: reset, then count from here
     devops_sandbox.reset()
