@@ -8,20 +8,25 @@ operation (bot.router.operation) and replaces the card with the outcome: what ha
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from datetime import timedelta
 from typing import Any
 
 from bot.errors import UserFacingError
+from bot.logging_setup import current_correlation_id
 from bot.store import ConfirmationToken
 from bot.turn import Reply, Turn
-from cards.confirmation import closed_card, confirm_card, with_outcome
-from cards.errors import error_card
+from cards.confirmation import closed_card, confirm_card, with_outcome, working_card
+from cards.errors import apology_card, error_card
 
 log = logging.getLogger(__name__)
 
 TOKEN_TTL = timedelta(minutes=10)
+# Teams gives a card action roughly 5-15 s. A confirmed operation that takes longer than this is answered
+# with a "working on it" card, which is updated in place with the outcome when the operation is done.
+ANSWER_WITHIN_S = 4.0
 
 
 async def ask_confirmation(
@@ -94,18 +99,41 @@ async def confirm(turn: Turn, token_value: str) -> Reply:
     taken = await services.store.take_confirmation(token_value, now)
     if taken is None:
         return Reply(card=closed_card("Nothing to confirm", "This request was already handled."))
-    data = payload["data"]
+    work = asyncio.ensure_future(_run(turn, spec.name, spec.handler, payload["data"], now))
+    done, _ = await asyncio.wait({work}, timeout=ANSWER_WITHIN_S)
+    if work in done:
+        return await _finish(turn, work.result())
+    # Teams gives a card action only seconds: answer now, and show the outcome when the work is done.
+    card_id = turn.action.card_activity_id if turn.action else ""
+    services.background.start(f"confirmed {pending.verb}",
+                              _show_later(services, turn.where.conversation_id, card_id, work))
+    return Reply(card=working_card(payload["title"], turn.actor.name, now))
+
+
+async def _run(turn: Turn, operation: str, handler, data: dict[str, Any], now) -> Reply:
+    """Runs the confirmed operation, audits its outcome, and stamps its card with who confirmed it and when."""
+    services = turn.services
     try:
-        result: Reply = await spec.handler(turn, data)
+        result: Reply = await handler(turn, data)
     except UserFacingError as exc:
-        await services.audit.record(turn.actor, pending.verb, outcome="failed", target=_target(data),
+        await services.audit.record(turn.actor, operation, outcome="failed", target=_target(data),
                                     conversation_id=turn.where.conversation_id, detail=exc.message)
         failed = error_card(exc.title, exc.message, exc.next_step)
-        return await _finish(turn, Reply(card=with_outcome(failed, "Confirmed", turn.actor.name, now)))
-    await services.audit.record(turn.actor, pending.verb, outcome="ok", target=_target(data),
+        return Reply(card=with_outcome(failed, "Confirmed", turn.actor.name, now))
+    await services.audit.record(turn.actor, operation, outcome="ok", target=_target(data),
                                 conversation_id=turn.where.conversation_id)
     stamped = with_outcome(result.card, "Confirmed", turn.actor.name, now) if result.card else None
-    return await _finish(turn, Reply(card=stamped, text=result.text))
+    return Reply(card=stamped, text=result.text)
+
+
+async def _show_later(services, conversation_id: str, card_id: str, work: asyncio.Future) -> None:
+    try:
+        reply = await work
+    except Exception:  # the one place a confirmed operation's unexpected failure ends when it ran late
+        log.exception("confirmed operation failed after its card was answered")
+        reply = Reply(card=apology_card(current_correlation_id()))
+    if card_id and services.messenger is not None and reply.card is not None:
+        await services.messenger.update(conversation_id, card_id, reply)
 
 
 async def cancel(turn: Turn, token_value: str) -> Reply:

@@ -35,6 +35,15 @@ def with_outcome(result: Card, outcome: str, by: str, at: datetime) -> Card:
     return stamped
 
 
+def working_card(title: str, by: str, at: datetime) -> Card:
+    """Shown when the confirmed work takes longer than a card action may; replaced by the outcome."""
+    return card(
+        [*heading(f"⏳ {title}"), text("Confirmed. Working on it: this card shows the outcome when it is done."),
+         text(f"Confirmed by {by} at {at:%Y-%m-%d %H:%M} UTC", isSubtle=True, size="Small", separator=True)],
+        fallback=f"{title}: working on it.",
+    )
+
+
 def closed_card(title: str, reason: str, by: str = "", at: datetime | None = None) -> Card:
     stamp = f" by {by}" if by else ""
     stamp += f" at {at:%Y-%m-%d %H:%M} UTC" if at else ""

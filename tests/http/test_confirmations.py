@@ -3,6 +3,8 @@ and expire, Cancel works, and the card is updated in place with the outcome, who
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -110,3 +112,49 @@ async def test_non_admin_is_refused_before_any_card(teams):
 async def test_forged_token_is_refused(teams):
     status, result = await teams.click(verbs.CONFIRM, {"token": "forged"})
     assert status == 200 and "Nothing to confirm" in " ".join(card_texts(result))
+
+
+async def test_slow_work_answers_at_once_then_updates_the_card(teams, monkeypatch):
+    from bot import confirmations
+
+    monkeypatch.setattr(confirmations, "ANSWER_WITHIN_S", 0)  # any operation that awaits counts as slow here
+    spec = REGISTRY.operation_spec("practice.run")
+
+    async def slow(turn, data):
+        """Runs the practice operation, after a while."""
+        await asyncio.sleep(0.01)
+        return await spec.handler(turn, data)
+
+    monkeypatch.setitem(REGISTRY._operations, "practice.run", replace(spec, handler=slow))
+    message, buttons = await ask(teams)
+    status, working = await teams.click_action(buttons["Confirm"], card_id=message.activity_id)
+    assert status == 200 and "Working on it" in " ".join(card_texts(working))
+    await teams.http.app[RUNTIME].services.background.wait_idle()
+    assert CALLS == [{"name": "alpha"}]
+    update = teams.connector.sent[-1]
+    assert update.kind == "update" and update.activity_id == message.activity_id
+    final = " ".join(card_texts(update.card))
+    assert "Practice alpha done" in final and "Confirmed by Alice Admin" in final
+
+
+async def test_slow_work_that_fails_unexpectedly_ends_with_the_apology(teams, monkeypatch, caplog):
+    from bot import confirmations
+
+    monkeypatch.setattr(confirmations, "ANSWER_WITHIN_S", 0)
+    spec = REGISTRY.operation_spec("practice.run")
+
+    async def broken(turn, data):
+        """Fails, after a while."""
+        await asyncio.sleep(0.01)
+        raise RuntimeError("a bug")
+
+    monkeypatch.setitem(REGISTRY._operations, "practice.run", replace(spec, handler=broken))
+    message, buttons = await ask(teams)
+    await teams.click_action(buttons["Confirm"], card_id=message.activity_id)
+    await teams.http.app[RUNTIME].services.background.wait_idle()
+    update = teams.connector.sent[-1]
+    assert update.kind == "update" and update.activity_id == message.activity_id
+    text_ = " ".join(card_texts(update.card))
+    assert "Sorry, something went wrong" in text_ and "a bug" not in text_
+    (record,) = [r for r in caplog.records if "after its card was answered" in r.getMessage()]
+    assert record.correlation_id and record.correlation_id in text_
