@@ -27,6 +27,9 @@ TOKEN_TTL = timedelta(minutes=10)
 # Teams gives a card action roughly 5-15 s. A confirmed operation that takes longer than this is answered
 # with a "working on it" card, which is updated in place with the outcome when the operation is done.
 ANSWER_WITHIN_S = 4.0
+# The "working" card travels in the invoke's HTTP answer, written after the turn ends: the update with the
+# outcome waits at least this long after it, so it never arrives first and gets overwritten.
+SETTLE_S = 1.0
 
 
 async def ask_confirmation(
@@ -105,8 +108,9 @@ async def confirm(turn: Turn, token_value: str) -> Reply:
         return await _finish(turn, work.result())
     # Teams gives a card action only seconds: answer now, and show the outcome when the work is done.
     card_id = turn.action.card_activity_id if turn.action else ""
+    answered_at = asyncio.get_running_loop().time()
     services.background.start(f"confirmed {pending.verb}",
-                              _show_later(services, turn.where.conversation_id, card_id, work))
+                              _show_later(services, turn.where.conversation_id, card_id, work, answered_at))
     return Reply(card=working_card(payload["title"], turn.actor.name, now))
 
 
@@ -126,12 +130,15 @@ async def _run(turn: Turn, operation: str, handler, data: dict[str, Any], now) -
     return Reply(card=stamped, text=result.text)
 
 
-async def _show_later(services, conversation_id: str, card_id: str, work: asyncio.Future) -> None:
+async def _show_later(services, conversation_id: str, card_id: str, work: asyncio.Future,
+                      answered_at: float) -> None:
     try:
         reply = await work
     except Exception:  # the one place a confirmed operation's unexpected failure ends when it ran late
         log.exception("confirmed operation failed after its card was answered")
         reply = Reply(card=apology_card(current_correlation_id()))
+    loop = asyncio.get_running_loop()
+    await asyncio.sleep(max(0.0, answered_at + SETTLE_S - loop.time()))
     if card_id and services.messenger is not None and reply.card is not None:
         await services.messenger.update(conversation_id, card_id, reply)
 

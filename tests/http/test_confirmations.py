@@ -118,6 +118,7 @@ async def test_slow_work_answers_at_once_then_updates_the_card(teams, monkeypatc
     from bot import confirmations
 
     monkeypatch.setattr(confirmations, "ANSWER_WITHIN_S", 0)  # any operation that awaits counts as slow here
+    monkeypatch.setattr(confirmations, "SETTLE_S", 0)
     spec = REGISTRY.operation_spec("practice.run")
 
     async def slow(turn, data):
@@ -141,6 +142,7 @@ async def test_slow_work_that_fails_unexpectedly_ends_with_the_apology(teams, mo
     from bot import confirmations
 
     monkeypatch.setattr(confirmations, "ANSWER_WITHIN_S", 0)
+    monkeypatch.setattr(confirmations, "SETTLE_S", 0)
     spec = REGISTRY.operation_spec("practice.run")
 
     async def broken(turn, data):
