@@ -51,6 +51,13 @@ def block_non_loopback(context: BrowserContext) -> None:
     )
 
 
+@dataclass(frozen=True)
+class At:
+    """Someone to @mention through the compose box's @ menu, by display name (see `Teams.compose_and_send`)."""
+
+    name: str
+
+
 @dataclass
 class Playground:
     """One running Playground: the people and conversations of its config, and where it listens."""
@@ -255,16 +262,22 @@ class Teams:
 
     def mention_bot_and_send(self, text: str, *, expect_reply: bool = True) -> Message | None:
         """@mention the bot through the @ menu, as in Teams, then `text`, and send it."""
-        return self._compose([None, text], expect_reply)
+        return self._compose([At(self.playground.bot_name), text], expect_reply)
 
-    def _compose(self, parts: list[str | None], expect_reply: bool) -> Message | None:
+    def compose_and_send(self, *parts: str | At, expect_reply: bool = True) -> Message | None:
+        """Type `parts` in order, picking each `At` from the @ menu (the bot or a configured user), and send.
+
+            teams.compose_and_send(At("College Bot"), "onboard ", At("Frank Newcomer"))
+        """
+        return self._compose(list(parts), expect_reply)
+
+    def _compose(self, parts: list[str | At], expect_reply: bool) -> Message | None:
         mark = len(self.calls)
         self.page.locator(COMPOSE_BOX).first.click()  # in a channel: "Start a new post"
         for part in parts:
-            if part is None:
-                name = self.playground.bot_name
-                self.page.keyboard.type("@" + name[:4])
-                self.page.get_by_role("menuitem", name=name).click()
+            if isinstance(part, At):
+                self.page.keyboard.type("@" + part.name[:4])
+                self.page.get_by_role("menuitem", name=part.name).click()
                 self.page.keyboard.type(" ")
             else:
                 self.page.keyboard.type(part)
