@@ -72,3 +72,9 @@ def test_msrest_retry_policy_speed_fix_keeps_its_answers():
 
     expected = [i for i in range(999) if not (i < 500 and i != 408) and i not in (501, 505)]
     assert ClientRetryPolicy().policy.status_forcelist == expected
+
+
+def test_the_bot_never_imports_the_sandbox():
+    offenders = [rel(p) for p in [*sources("bot", "cards", "dialogs"), ROOT / "app.py"]
+                 if any(n.split(".")[0] == "sandbox" for n in imports(p))]
+    assert offenders == []
