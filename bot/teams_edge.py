@@ -322,6 +322,13 @@ class CollegeBot(ActivityHandler):
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         await self._welcome(turn_context)
 
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        """Uninstalled: forget the conversation, so nothing is sent there any more (a reinstall welcomes again)."""
+        conversation_id = turn_context.activity.conversation.id
+        self._known_service_urls.pop(conversation_id, None)
+        if await self._services.store.delete_conversation_reference(conversation_id):
+            log.info("conversation forgotten after uninstall")
+
     async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
         if any(member.id == bot_id for member in members_added):

@@ -254,6 +254,13 @@ class SqliteStore:
 
         return await self._with_conn(run)
 
+    async def delete_conversation_reference(self, key: str) -> bool:
+        def run(conn: sqlite3.Connection) -> bool:
+            with _transaction(conn):
+                return conn.execute("DELETE FROM conversation_refs WHERE key = ?", (key,)).rowcount == 1
+
+        return await self._with_conn(run)
+
     async def list_conversation_references(self) -> dict[str, dict[str, Any]]:
         def run(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
             rows = conn.execute("SELECT key, ref FROM conversation_refs ORDER BY key")

@@ -129,3 +129,14 @@ async def test_cancel_with_nothing_to_cancel(teams):
 
 def teams_bot_id(teams) -> str:
     return teams.activity("message")["recipient"]["id"]
+
+
+async def test_uninstall_forgets_the_conversation_and_a_reinstall_welcomes_again(teams):
+    from app import RUNTIME
+
+    store = teams.http.app[RUNTIME].services.store
+    assert len(await teams.send(teams.activity("installationUpdate", action="add"))) == 1
+    assert await teams.send(teams.activity("installationUpdate", action="remove")) == []
+    assert await store.get_conversation_reference("a:personal-alice") is None
+    again = await teams.send(teams.activity("installationUpdate", action="add"))
+    assert len(again) == 1 and "Hi, I'm College Bot" in " ".join(card_texts(again[0].card))

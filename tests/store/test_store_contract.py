@@ -146,6 +146,12 @@ async def test_conversation_references(store: Store) -> None:
         "c2": {"conversation": {"id": "c2"}},
     }
 
+    assert await store.delete_conversation_reference("c1") is True
+    assert await store.delete_conversation_reference("c1") is False
+    assert await store.get_conversation_reference("c1") is None
+    assert list(await store.list_conversation_references()) == ["c2"]
+    assert await store.save_conversation_reference("c1", {"conversation": {"id": "c1"}}) is True  # new again
+
 
 # ---- audit ----------------------------------------------------------------------------------------
 
