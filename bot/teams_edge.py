@@ -216,7 +216,7 @@ class CollegeBot(ActivityHandler):
         if allowed and tenant not in allowed:
             log.warning("activity from a tenant not allowed", extra={"tenant": tenant})
             await self._services.audit.record(
-                self._actor(activity), "auth.tenant_rejected", outcome="refused",
+                actor_of(activity), "auth.tenant_rejected", outcome="refused",
                 conversation_id=activity.conversation.id if activity.conversation else "",
                 detail=f"tenant {tenant or '(none)'}",
             )
@@ -248,10 +248,6 @@ class CollegeBot(ActivityHandler):
         await ctx.send_activity(Activity(type=ActivityTypes.invoke_response, value=invoke_card_response(reply)))
 
     # building the Turn -----------------------------------------------------------------------------------
-    @staticmethod
-    def _actor(activity: Activity) -> Actor:
-        return actor_of(activity)
-
     async def _turn(self, ctx: TurnContext, *, text: str = "", action: CardAction | None = None,
                     mentions: tuple[Mention, ...] = ()) -> Turn:
         return await build_turn(ctx, self._services, self._dialogs, text=text, action=action, mentions=mentions)

@@ -43,20 +43,25 @@ MARKETPLACE = "https://marketplace.visualstudio.com/items?itemName={id}"
 CONNECTIONS_PAGE = "Project settings → Service connections"
 
 
+def _default(field: str):
+    return Settings.model_fields[field].default
+
+
 @dataclass(frozen=True)
 class Expected:
     """What the workshop's setup must contain."""
 
     project: str
     team: str
-    repository: str = "aidevcollege"
-    repository_url: str = "https://github.com/Azure/aidevcollege"
-    github_connection: str = ""  # "" = any GitHub connection
-    arm_connection: str = ""  # "" = any Azure Resource Manager connection
-    secure_file: str = "config.json"
-    extension: str = "ms-air-aiagility.vss-services-azureml"
-    model: str = ""  # "" = any Azure ML model artifact
-    timeout_s: float = 10.0
+    # defaults: the workshop's names, as the settings define them (one place)
+    repository: str = _default("doctor_repository")
+    repository_url: str = _default("doctor_repository_url")
+    github_connection: str = _default("doctor_github_connection")  # "" = any GitHub connection
+    arm_connection: str = _default("doctor_arm_connection")  # "" = any Azure Resource Manager connection
+    secure_file: str = _default("doctor_secure_file")
+    extension: str = _default("doctor_extension")
+    model: str = _default("doctor_model")  # "" = any Azure ML model artifact
+    timeout_s: float = _default("connection_test_timeout_s")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Expected:
