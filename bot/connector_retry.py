@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from msrest.exceptions import HttpOperationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_after_delay
 from tenacity.wait import wait_random_exponential
+
+from bot.retry_after import header, parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -35,29 +35,12 @@ def _retryable(exc: BaseException) -> bool:
     return isinstance(exc, HttpOperationError) and _status(exc) in RETRYABLE
 
 
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
 _backoff = wait_random_exponential(multiplier=0.5, max=8)
 
 
 def _wait(state: RetryCallState) -> float:
     exc = state.outcome.exception() if state.outcome else None
-    headers: Any = getattr(getattr(exc, "response", None), "headers", None) or {}
-    told = retry_after_seconds(headers.get("Retry-After") if hasattr(headers, "get") else None)
+    told = parse_retry_after(header(getattr(getattr(exc, "response", None), "headers", None)))
     delay = min(told, MAX_RETRY_AFTER) if told is not None else _backoff(state)
     log.warning("connector call will be retried", extra={"status": _status(exc) if exc else None,
                                                            "attempt": state.attempt_number, "wait_s": round(delay, 2)})

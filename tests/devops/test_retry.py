@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.services.devops.retry import Failure, GaveUp, RetryPolicy, parse_retry_after
+from bot.services.devops.retry import Failure, GaveUp, RetryPolicy
 
 
 class FakeClock:
@@ -156,17 +155,6 @@ async def test_when_retries_run_out_a_last_check_finds_a_create_that_took_effect
 
     assert await policy(clock, max_attempts=2).run(attempt, idempotent=False, verify=verify) == "there after all"
     assert attempt.calls == 2
-
-
-def test_retry_after_parsing():
-    now = datetime(2026, 11, 26, 10, 0, 0, tzinfo=UTC)
-    assert parse_retry_after("30") == 30
-    assert parse_retry_after(" 1.5 ") == 1.5
-    assert parse_retry_after((now + timedelta(seconds=90)).strftime("%a, %d %b %Y %H:%M:%S GMT"), now) == 90
-    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now) == 0.0  # in the past
-    assert parse_retry_after("-5") == 0.0
-    assert parse_retry_after("soon") is None
-    assert parse_retry_after("") is None and parse_retry_after(None) is None
 
 
 def test_entra_token_is_refreshed_before_it_expires():

@@ -1,10 +1,7 @@
 """What the bot sends survives Teams' throttling (429 with Retry-After) and transient 5xx answers."""
 
-from datetime import UTC, datetime
-
 import pytest
 
-from bot.connector_retry import retry_after_seconds
 from tests.harness.cards import card_texts
 
 
@@ -22,11 +19,3 @@ async def test_a_permanent_failure_is_not_retried(teams):
     assert teams.connector.refused == 1
     # the reply was refused; the apology that follows goes through and names a correlation id
     assert len(sent) == 1 and "Reference" in " ".join(card_texts(sent[0].card)).replace("reference", "Reference")
-
-
-def test_retry_after_parsing():
-    now = datetime(2026, 11, 26, 10, 0, 0, tzinfo=UTC)
-    assert retry_after_seconds("3") == 3.0
-    assert retry_after_seconds("Thu, 26 Nov 2026 10:00:05 GMT", now) == 5.0
-    assert retry_after_seconds("Thu, 26 Nov 2026 09:00:00 GMT", now) == 0.0
-    assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None

@@ -38,8 +38,9 @@ from msrest.authentication import Authentication, BasicAuthentication
 
 from bot.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound, ServiceUnavailable, UserFacingError
 from bot.redaction import scrub_credentials, scrub_logger
+from bot.retry_after import header, parse_retry_after
 from bot.services.devops.pending import PendingSecrets
-from bot.services.devops.retry import Failure, GaveUp, RetryPolicy, parse_retry_after
+from bot.services.devops.retry import Failure, GaveUp, RetryPolicy
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -205,10 +206,7 @@ class RawResponse:
 
     @property
     def continuation_token(self) -> str:
-        for key, value in self.headers.items():
-            if key.lower() == "x-ms-continuationtoken":
-                return value
-        return ""
+        return header(self.headers, "x-ms-continuationtoken") or ""
 
 
 def to_failure(exc: BaseException) -> Failure | None:
@@ -218,7 +216,7 @@ def to_failure(exc: BaseException) -> Failure | None:
 
     status = getattr(exc, "http_status", None)
     headers = getattr(exc, "http_headers", None) or {}
-    retry_after = parse_retry_after(next((v for k, v in headers.items() if k.lower() == "retry-after"), None))
+    retry_after = parse_retry_after(header(headers))
     message = scrub_credentials(str(getattr(exc, "message", "") or exc))
     if isinstance(exc, AzureDevOpsAuthenticationError | AuthenticationError):
         return Failure(message, status=status or 401, kind="auth")

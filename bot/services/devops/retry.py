@@ -29,8 +29,6 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
@@ -69,28 +67,6 @@ class Failure(Exception):
         if self._ambiguous is not None:
             return self._ambiguous
         return self.kind in ("timeout", "connection") or (self.status is not None and self.status >= 500)
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """``Retry-After`` as seconds: "120" or an HTTP date ("Wed, 21 Oct 2026 07:28:00 GMT"). None if absent/bad."""
-    if value is None:
-        return None
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    if seconds != seconds or seconds < 0:  # NaN or in the past
-        return 0.0
-    return seconds
 
 
 class GaveUp(Exception):
