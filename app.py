@@ -38,10 +38,14 @@ async def messages(request: web.Request) -> web.StreamResponse:
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """Version, whether inbound auth is on, and what each configured backend talks to ("sandbox" or "azure");
+    ``backend`` sums them up: "none", "sandbox", "azure" or "mixed"."""
     settings = request.app[SETTINGS]
-    return web.json_response(
-        {"version": VERSION, "auth": "on" if settings.auth_enabled else "off", "backend": settings.backend}
-    )
+    targets = request.app[RUNTIME].services.backends.targets(settings)
+    kinds = set(targets.values())
+    summary = "none" if not kinds else kinds.pop() if len(kinds) == 1 else "mixed"
+    return web.json_response({"version": VERSION, "auth": "on" if settings.auth_enabled else "off",
+                              "backend": summary, "backends": targets})
 
 
 async def readyz(request: web.Request) -> web.Response:
@@ -98,7 +102,7 @@ def _announce(settings: Settings) -> None:
             "and answering only loopback service URLs. Never run this way in production."
         )
     log.info("starting", extra={"version": VERSION, "host": settings.host, "port": settings.port,
-                                "backend": settings.backend, "auth": settings.auth_enabled})
+                                "auth": settings.auth_enabled})
 
 
 def main() -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from bot.activity import Actor
 from bot.logging_setup import current_correlation_id
 from bot.redaction import scrub_credentials
 from bot.store import AuditEntry, Store
-from bot.turn import Actor
 
 log = logging.getLogger(__name__)
 

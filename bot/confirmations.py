@@ -3,33 +3,29 @@
     reply = await ask_confirmation(turn, "repo.create", {"name": name}, title=..., summary=[...])
 
 The Confirm button re-checks the requester's role at that moment, uses the token up, runs the registered
-operation (bot.router.operation) and replaces the card with the outcome: what happened, who, when.
+operation (bot.router.operation) and replaces the card with the outcome: what happened, who, when. An operation
+that outlasts a card action's few seconds answers with a "working on it" card that updates itself (bot.progress).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from bot.errors import UserFacingError
-from bot.logging_setup import current_correlation_id
+from bot.authorization import authorize
+from bot.errors import NotAllowed, UserFacingError
+from bot.progress import answer_soon, shared
+from bot.router import CommandHandler
 from bot.store import ConfirmationToken
 from bot.turn import Reply, Turn
 from cards.confirmation import closed_card, confirm_card, with_outcome, working_card
-from cards.errors import apology_card, error_card
+from cards.errors import error_card
 
 log = logging.getLogger(__name__)
 
 TOKEN_TTL = timedelta(minutes=10)
-# Teams gives a card action roughly 5-15 s. A confirmed operation that takes longer than this is answered
-# with a "working on it" card, which is updated in place with the outcome when the operation is done.
-ANSWER_WITHIN_S = 4.0
-# The "working" card travels in the invoke's HTTP answer, written after the turn ends: the update with the
-# outcome waits at least this long after it, so it never arrives first and gets overwritten.
-SETTLE_S = 1.0
 
 
 async def ask_confirmation(
@@ -45,7 +41,7 @@ async def ask_confirmation(
     spec = services.registry.operation_spec(operation)
     if spec is None:
         raise LookupError(f"no operation registered as {operation!r}")
-    services.policy.require(spec.role, turn.roles, spec.what)
+    await authorize(turn, spec.role, what=spec.what, action=f"{operation}.requested", target=_target(data))
     now = services.clock()
     token = secrets.token_urlsafe(18)
     expires = now + TOKEN_TTL
@@ -67,11 +63,12 @@ def _target(data: dict[str, Any]) -> str:
     return str(data.get("target") or data.get("name") or "")
 
 
-async def _finish(turn: Turn, reply: Reply) -> Reply:
-    """Shows the outcome to everyone: the invoke answer updates the clicker's view, the update all others'."""
-    if turn.action and turn.action.card_activity_id and reply.card:
-        await turn.conversation.update(turn.action.card_activity_id, reply)
-    return reply
+def _only_the_requester(turn: Turn, pending: ConfirmationToken, doing: str) -> Reply:
+    """The card again, with a note: only the person who asked may confirm or cancel it."""
+    payload = pending.payload
+    note = f"{turn.actor.name}: only {payload['requester']}, who asked, can {doing} this."
+    return Reply(card=confirm_card(payload["title"], [tuple(p) for p in payload["summary"]], payload["requester"],
+                                   pending.token, pending.expires_at or turn.services.clock(), note))
 
 
 async def confirm(turn: Turn, token_value: str) -> Reply:
@@ -81,40 +78,30 @@ async def confirm(turn: Turn, token_value: str) -> Reply:
     if pending is None:
         return Reply(card=closed_card("Nothing to confirm", "This request has expired or was already handled. "
                                       "Ask again if it is still needed."))
-    payload = pending.payload
-    spec = services.registry.operation_spec(pending.verb)
+    operation, payload = pending.verb, pending.payload
+    target = _target(payload["data"])
     if pending.requested_by != turn.actor.key:
-        await services.audit.record(turn.actor, f"{pending.verb}.confirm", outcome="refused",
-                                    target=_target(payload["data"]), conversation_id=turn.where.conversation_id,
-                                    detail="not the requester")
-        note = f"{turn.actor.name}: only {payload['requester']}, who asked, can confirm this."
-        return Reply(card=confirm_card(payload["title"], [tuple(p) for p in payload["summary"]],
-                                       payload["requester"], token_value, pending.expires_at or now, note))
-    if spec is None or not services.policy.allows(spec.role, turn.roles):
+        await services.audit.record(turn.actor, f"{operation}.confirm", outcome="refused", target=target,
+                                    conversation_id=turn.where.conversation_id, detail="not the requester")
+        return _only_the_requester(turn, pending, "confirm")
+    spec = services.registry.operation_spec(operation)
+    try:
+        if spec is None:
+            raise NotAllowed("This kind of request is no longer known to the bot.", next_step="Ask again.")
+        await authorize(turn, spec.role, what=spec.what, action=f"{operation}.confirm", target=target)
+    except NotAllowed as exc:
         await services.store.take_confirmation(token_value, now)
-        await services.audit.record(turn.actor, f"{pending.verb}.confirm", outcome="refused",
-                                    target=_target(payload["data"]), conversation_id=turn.where.conversation_id,
-                                    detail="role no longer held")
-        what = spec.what if spec else "do this"
-        return await _finish(turn, Reply(card=closed_card(
-            "Not done", f"You no longer have the role needed to {what}. Nothing was changed.",
-            turn.actor.name, now)))
-    taken = await services.store.take_confirmation(token_value, now)
-    if taken is None:
+        return await shared(turn, Reply(card=closed_card("Not done", f"{exc.message} Nothing was changed.",
+                                                         turn.actor.name, now)))
+    if await services.store.take_confirmation(token_value, now) is None:
         return Reply(card=closed_card("Nothing to confirm", "This request was already handled."))
-    work = asyncio.ensure_future(_run(turn, spec.name, spec.handler, payload["data"], now))
-    done, _ = await asyncio.wait({work}, timeout=ANSWER_WITHIN_S)
-    if work in done:
-        return await _finish(turn, work.result())
-    # Teams gives a card action only seconds: answer now, and show the outcome when the work is done.
-    card_id = turn.action.card_activity_id if turn.action else ""
-    answered_at = asyncio.get_running_loop().time()
-    services.background.start(f"confirmed {pending.verb}",
-                              _show_later(services, turn.where.conversation_id, card_id, work, answered_at))
-    return Reply(card=working_card(payload["title"], turn.actor.name, now))
+    return await answer_soon(
+        turn, _run(turn, operation, spec.handler, payload["data"], now),
+        lambda: Reply(card=working_card(payload["title"], turn.actor.name, now)),
+        name=f"confirmed {operation}", within_s=services.pacing.confirmed_within_s, share=True)
 
 
-async def _run(turn: Turn, operation: str, handler, data: dict[str, Any], now) -> Reply:
+async def _run(turn: Turn, operation: str, handler: CommandHandler, data: dict[str, Any], now: datetime) -> Reply:
     """Runs the confirmed operation, audits its outcome, and stamps its card with who confirmed it and when."""
     services = turn.services
     try:
@@ -130,33 +117,17 @@ async def _run(turn: Turn, operation: str, handler, data: dict[str, Any], now) -
     return Reply(card=stamped, text=result.text)
 
 
-async def _show_later(services, conversation_id: str, card_id: str, work: asyncio.Future,
-                      answered_at: float) -> None:
-    try:
-        reply = await work
-    except Exception:  # the one place a confirmed operation's unexpected failure ends when it ran late
-        log.exception("confirmed operation failed after its card was answered")
-        reply = Reply(card=apology_card(current_correlation_id()))
-    loop = asyncio.get_running_loop()
-    await asyncio.sleep(max(0.0, answered_at + SETTLE_S - loop.time()))
-    if card_id and services.messenger is not None and reply.card is not None:
-        await services.messenger.update(conversation_id, card_id, reply)
-
-
 async def cancel(turn: Turn, token_value: str) -> Reply:
     services = turn.services
     now = services.clock()
     pending = await services.store.peek_confirmation(token_value, now)
     if pending is None:
         return Reply(card=closed_card("Nothing to cancel", "This request has expired or was already handled."))
-    payload = pending.payload
     if pending.requested_by != turn.actor.key:
-        note = f"{turn.actor.name}: only {payload['requester']}, who asked, can cancel this."
-        return Reply(card=confirm_card(payload["title"], [tuple(p) for p in payload["summary"]],
-                                       payload["requester"], token_value, pending.expires_at or now, note))
+        return _only_the_requester(turn, pending, "cancel")
     if await services.store.take_confirmation(token_value, now) is None:
         return Reply(card=closed_card("Nothing to cancel", "This request was already handled."))
-    await services.audit.record(turn.actor, pending.verb, outcome="cancelled", target=_target(payload["data"]),
+    await services.audit.record(turn.actor, pending.verb, outcome="cancelled", target=_target(pending.payload["data"]),
                                 conversation_id=turn.where.conversation_id)
-    return await _finish(turn, Reply(card=closed_card(payload["title"], "Cancelled, nothing was changed,",
-                                                      turn.actor.name, now)))
+    return await shared(turn, Reply(card=closed_card(pending.payload["title"], "Cancelled, nothing was changed,",
+                                                     turn.actor.name, now)))

@@ -1,14 +1,16 @@
-"""From a Turn to a Reply: finds the handler, checks the role, runs it, audits, and turns expected
-failures into cards. Unexpected exceptions propagate to the edge, which logs them with the correlation id."""
+"""From a Turn to a Reply: finds the handler, authorizes once (bot.authorization), runs it, audits, and turns
+expected failures into cards. Unexpected exceptions propagate to the edge, which logs them with the correlation id."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
-from bot.errors import UserFacingError
+from bot.authorization import authorize
+from bot.errors import NotAllowed, UserFacingError
 from bot.parsing import tokenize
 from bot.redaction import scrub_credentials
-from bot.router import Registry
+from bot.router import CommandSpec, Registry
 from bot.turn import Reply, Turn
 from cards.errors import error_card, unknown_command_card
 
@@ -27,25 +29,29 @@ async def run_command(turn: Turn, registry: Registry) -> Reply:
     if match is None:
         log.info("unknown command", extra={"typed": tokens[0][:40]})
         return Reply(card=unknown_command_card(scrub_credentials(" ".join(tokens))[:80], registry.suggestions(tokens)))
-    spec = match.spec
+    return await run_as_command(turn, match.spec, match.args.text, lambda: match.spec.handler(turn, match.args))
+
+
+async def run_as_command(turn: Turn, spec: CommandSpec, target: str,
+                         call: Callable[[], Awaitable[Reply | None]]) -> Reply:
+    """Runs ``call`` as the command ``spec`` (authorized, audited, expected failures as cards): for typed commands,
+    and for dialogs that gathered the command's request over several messages."""
     services = turn.services
     action = f"command.{spec.name.replace(' ', '.')}"
-    if not services.policy.allows(spec.role, turn.roles):
-        await services.audit.record(turn.actor, action, outcome="refused", target=match.args.text[:200],
-                                    conversation_id=turn.where.conversation_id, detail=f"needs {spec.role}")
-        try:
-            services.policy.require(spec.role, turn.roles, f"use {spec.name}")
-        except UserFacingError as exc:
-            return _error_reply(exc)
+    target = target[:200]
     try:
-        reply = await spec.handler(turn, match.args)
+        await authorize(turn, spec.role, what=f"use {spec.name}", action=action, target=target)
+    except NotAllowed as exc:
+        return _error_reply(exc)
+    try:
+        reply = await call()
     except UserFacingError as exc:
         if spec.audit:
-            await services.audit.record(turn.actor, action, outcome="failed", target=match.args.text[:200],
+            await services.audit.record(turn.actor, action, outcome="failed", target=target,
                                         conversation_id=turn.where.conversation_id, detail=exc.message[:200])
         return _error_reply(exc)
     if spec.audit:
-        await services.audit.record(turn.actor, action, outcome="ok", target=match.args.text[:200],
+        await services.audit.record(turn.actor, action, outcome="ok", target=target,
                                     conversation_id=turn.where.conversation_id)
     return reply or Reply()
 
@@ -53,19 +59,12 @@ async def run_command(turn: Turn, registry: Registry) -> Reply:
 async def run_action(turn: Turn, registry: Registry) -> Reply:
     assert turn.action is not None
     spec = registry.action(turn.action.verb)
-    services = turn.services
     if spec is None:
         log.warning("unknown card verb", extra={"verb": turn.action.verb[:60]})
         return Reply(card=error_card("This button is not known", "The card may come from an older version of the "
                                      "bot.", "Type help and start again from a new card."))
-    if not services.policy.allows(spec.role, turn.roles):
-        await services.audit.record(turn.actor, f"action.{spec.verb}", outcome="refused",
-                                    conversation_id=turn.where.conversation_id, detail=f"needs {spec.role}")
-        try:
-            services.policy.require(spec.role, turn.roles, "use this button")
-        except UserFacingError as exc:
-            return _error_reply(exc)
     try:
+        await authorize(turn, spec.role, what="use this button", action=f"action.{spec.verb}")
         return await spec.handler(turn, turn.action.data) or Reply()
     except UserFacingError as exc:
         return _error_reply(exc)

@@ -6,6 +6,17 @@ that id (see bot.teams_edge).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ServiceAnswer:
+    """What a service answered when a call failed, for handlers that look closer than the message."""
+
+    status: int | None = None  # the HTTP status; None when no answer arrived
+    type_key: str = ""  # the service's own error type (Azure DevOps: "ProjectDoesNotExistWithNameException")
+    retry_after: float | None = None  # seconds, when the service said how long to wait
+
 
 class UserFacingError(Exception):
     """An expected failure, shown to the user as a card with a next step."""
@@ -13,10 +24,12 @@ class UserFacingError(Exception):
     title = "That did not work"
     kind = "error"
 
-    def __init__(self, message: str, *, next_step: str = "", title: str | None = None) -> None:
+    def __init__(self, message: str, *, next_step: str = "", title: str | None = None,
+                 answer: ServiceAnswer | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.next_step = next_step
+        self.answer = answer or ServiceAnswer()
         if title:
             self.title = title
 

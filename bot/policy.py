@@ -1,13 +1,15 @@
-"""Who may do what, in one place: roles, where they come from, and the check every handler goes through."""
+"""Who may do what to which thing, in one place: roles and where they come from, rules (a role, or a rule that
+looks at the thing, such as "the approval's assigned approvers"), and the one decision every handler goes through
+(``Policy.decide``; bot.authorization audits and answers a refusal)."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from bot.errors import NotAllowed
-from bot.turn import Actor
+from bot.activity import Actor
 
 log = logging.getLogger(__name__)
 
@@ -16,11 +18,39 @@ class Role(StrEnum):
     MEMBER = "member"  # anyone the bot accepts (tenant allow-list passed)
     ADMIN = "admin"  # may change the organisation: create repositories, onboard, read the audit log
 
+    @property
+    def who(self) -> str:
+        return ROLE_EXPLANATIONS[self]
+
+    def allows(self, actor: Actor, roles: frozenset[str], resource: object | None = None) -> bool:
+        return self in roles
+
 
 ROLE_EXPLANATIONS = {
     Role.MEMBER: "everyone in the team",
     Role.ADMIN: "the team's admins",
 }
+
+
+class Rule(Protocol):
+    """Who may do something, possibly depending on the thing it is done to (``resource``)."""
+
+    @property
+    def who(self) -> str:
+        """In a refusal: "Only {who} may ..."."""
+        ...
+
+    def allows(self, actor: Actor, roles: frozenset[str], resource: object | None = None) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why someone may not do something, what to do instead, and the audit detail."""
+
+    message: str
+    next_step: str
+    title: str = "Not allowed"
+    detail: str = ""
 
 
 class RoleSource(Protocol):
@@ -73,22 +103,19 @@ class Policy:
                 lines.append(f"{role} from {source.name}")
         return lines
 
-    @staticmethod
-    def allows(required: Role, roles: frozenset[str]) -> bool:
-        return required in roles
-
-    def require(self, required: Role, roles: frozenset[str], what: str) -> None:
-        if required in roles:
-            return
+    def decide(self, actor: Actor, roles: frozenset[str], rule: Rule, what: str,
+               resource: object | None = None) -> Refusal | None:
+        """None when ``actor`` may do ``what`` (to ``resource``); else the refusal, said once for everyone."""
+        if rule.allows(actor, roles, resource):
+            return None
         problems = [f"{source.name}: {source.problem()}" for source in self._sources if source.problem()]
         if problems:
-            raise NotAllowed(
+            return Refusal(
                 f"I could not check whether you may {what}: {'; '.join(problems)}.",
                 next_step="Try again in a minute. If it keeps happening, type doctor to see what is wrong with "
                 "the Azure DevOps settings, or ask whoever runs the bot.",
-                title="Role not checked",
-            )
-        raise NotAllowed(
-            f"Only {ROLE_EXPLANATIONS[required]} may {what}.",
+                title="Role not checked", detail=f"needs {rule.who}; roles not checked")
+        return Refusal(
+            f"Only {rule.who} may {what}.",
             next_step="Ask one of the team's admins to do it, or to give you the role. Type whoami to see your roles.",
-        )
+            detail=f"needs {rule.who}")

@@ -1,17 +1,19 @@
-"""Builds the running bot from settings: store, policy, services, the botbuilder adapter and handler."""
+"""Builds the running bot from settings: store, policy, backends, the botbuilder adapter and handler."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 
-import bot.commands  # noqa: F401  (registers every command and card action)
+import bot.commands
+import bot.services  # noqa: F401  (registers every backend)
 from bot.audit import AuditLog
+from bot.backends import registered
+from bot.container import Services
 from bot.http_edge import EdgeAdapter
 from bot.policy import ConfiguredAdmins, Policy
 from bot.proactive import BotMessenger
 from bot.router import REGISTRY
-from bot.services.container import Services
 from bot.settings import Settings
 from bot.store import Store, open_store
 from bot.store.bot_state import StoreBackedStorage
@@ -29,8 +31,7 @@ class Runtime:
 
     async def close(self) -> None:
         await self.services.background.close()
-        if self.services.devops is not None:
-            await self.services.devops.close()
+        await self.services.backends.close()
         await self.services.store.close()
 
 
@@ -43,20 +44,15 @@ def build_services(settings: Settings, store: Store) -> Services:
         registry=REGISTRY,
     )
     services.readiness["store"] = store.ping
-    if settings.devops_configured:
-        _add_devops(services, settings)
+    for backend in registered():
+        if not backend.configured(settings):
+            continue
+        client = backend.connect(settings)  # no network call at start-up
+        services.backends.add(backend, client)
+        services.readiness[backend.name] = backend.readiness(client)
+        for source in backend.role_sources(client, settings):
+            services.policy.add_source(source)
     return services
-
-
-def _add_devops(services: Services, settings: Settings) -> None:
-    """Azure DevOps client, its readiness check and the admin role source (no network call at start-up)."""
-    from bot.services.devops import DevOpsClient
-    from bot.services.devops.readiness import ProjectReachable
-    from bot.services.devops.roles import DevOpsAdmins
-
-    services.devops = DevOpsClient.from_settings(settings)
-    services.readiness["azure_devops"] = ProjectReachable(services.devops)
-    services.policy.add_source(DevOpsAdmins(services.devops, settings.admin_group))
 
 
 async def build_runtime(settings: Settings) -> Runtime:

@@ -7,7 +7,6 @@ unchanged. Every problem is reported with the setting to change, never with a tr
 from __future__ import annotations
 
 import ipaddress
-from functools import cached_property
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -175,17 +174,6 @@ class Settings(BaseSettings):
     @property
     def auth_enabled(self) -> bool:
         return bool(self.app_id)
-
-    @property
-    def devops_configured(self) -> bool:
-        return bool(self.devops_org_url)
-
-    @cached_property
-    def backend(self) -> str:
-        """What the bot talks to: "sandbox" (a loopback Azure DevOps), "azure", or "none"."""
-        if not self.devops_org_url:
-            return "none"
-        return "sandbox" if is_loopback_url(self.devops_org_url) else "azure"
 
     def secrets(self) -> list[str]:
         """Every secret value configured, so logging can scrub them."""

@@ -25,9 +25,9 @@ from msrest.exceptions import HttpOperationError
 
 from bot import dispatch
 from bot.connector_retry import with_connector_retry
+from bot.container import Services
 from bot.logging_setup import current_correlation_id, new_correlation_id, reset_correlation_id, set_correlation_id
 from bot.parsing import normalise
-from bot.services.container import Services
 from bot.store import ETagConflict
 from bot.turn import Actor, CardAction, MemberDetails, Mention, Reply, Turn, Where
 from cards.errors import apology_card, error_card

@@ -70,6 +70,11 @@ def container(items: Sequence[Element], *, style: str = "", separator: bool = Fa
     return result
 
 
+def next_step(value: str) -> Element:
+    """The one way a card says what to do next (after a failure, a refusal, a gap)."""
+    return container([text(f"**Next step:** {value}", spacing="None")], style="emphasis")
+
+
 def status_line(ok: bool | None, label: str) -> Element:
     """A one-line status with a symbol that reads without colour: pass, fail, or unknown."""
     symbol, color = {True: ("✅", "Good"), False: ("❌", "Attention"), None: ("⏳", "Warning")}[ok]

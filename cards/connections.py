@@ -1,7 +1,8 @@
 """Service connections as a card: type, authorization, readiness, last use, and the live TestConnection verdict.
 
-The card is built from plain views (``ConnectionView``), so it never knows about Azure DevOps or the bot. While
-tests still run it shows ⏳ rows and says it will update itself; the final card replaces it in place.
+Each connection becomes a plain view (``connection_view``: the connection, its test, its last use and what a failure
+means) and then a block. While tests still run it shows ⏳ rows and says it will update itself; the final card
+replaces it in place.
 """
 
 from __future__ import annotations
@@ -9,10 +10,24 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from bot.services.devops.model import ConnectionTest, Diagnosis, LastExecution, ServiceConnection, TestState
 from cards import verbs
-from cards.common import MAX_CARD_BYTES, Card, Element, card, container, escape, execute, facts, heading, text
+from cards.common import (
+    MAX_CARD_BYTES,
+    Card,
+    Element,
+    card,
+    container,
+    escape,
+    execute,
+    facts,
+    heading,
+    next_step,
+    text,
+)
 
 # state -> (symbol, colour); the symbol reads without colour
 STATES = {
@@ -41,6 +56,67 @@ class ConnectionView:
     url: str = ""  # the connection in the Azure DevOps portal
 
 
+# ---- from the data to a view ---------------------------------------------------------------------------------------
+def ago(when: datetime | None, now: datetime) -> str:
+    if when is None:
+        return ""
+    seconds = max(0.0, (now - when).total_seconds())
+    if seconds < 90:
+        return "just now"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} min ago"
+    if seconds < 36 * 3600:
+        return f"{round(seconds / 3600)} h ago"
+    return f"{round(seconds / 86400)} days ago"
+
+
+def last_run_text(last: LastExecution | None, now: datetime, *, known: bool = True) -> str:
+    if not known:
+        return "history unavailable"
+    if last is None:
+        return "never used by a pipeline"
+    parts = [last.result, last.definition, last.run, ago(last.finished, now)]
+    return " · ".join(p for p in parts if p)
+
+
+def verdict_text(test: ConnectionTest | None, timeout_s: float) -> tuple[str, str]:
+    """(state for the card, words)"""
+    if test is None:
+        return "pending", "testing…"
+    if test.state is TestState.PASSED:
+        took = f"{test.seconds * 1000:.0f} ms" if test.seconds < 1 else f"{test.seconds:.1f} s"
+        return "pass", f"TestConnection passed in {took}"
+    if test.state is TestState.FAILED:
+        return "fail", "TestConnection failed"
+    if test.state is TestState.TIMED_OUT:
+        return "timeout", f"TestConnection timed out after {timeout_s:g} s"
+    return "error", "TestConnection could not be run"
+
+
+def connection_view(connection: ServiceConnection, test: ConnectionTest | None, last: LastExecution | None,
+                    diagnosis: Diagnosis | None, *, history_known: bool, now: datetime,
+                    timeout_s: float) -> ConnectionView:
+    state, words = verdict_text(test, timeout_s)
+    reason = ""
+    if test is not None and test.state is TestState.FAILED:
+        reason = f"{diagnosis.summary} The service said: {test.message}" if diagnosis else test.message
+    elif diagnosis is not None:
+        reason = diagnosis.summary
+    return ConnectionView(
+        name=connection.name,
+        kind=connection.kind,
+        scheme=connection.scheme_name,
+        ready=connection.is_ready,
+        last_run=last_run_text(last, now, known=history_known),
+        state=state,
+        verdict=words,
+        reason=reason,
+        next_step=diagnosis.next_step if diagnosis else "",
+        url=connection.web_url,
+    )
+
+
+# ---- the card ------------------------------------------------------------------------------------------------------
 def verdict_line(state: str, label: str, **style: Any) -> Element:
     """A one-line status whose symbol says pass / fail / timed out / could not check / still checking."""
     symbol, color = STATES[state]
@@ -55,10 +131,6 @@ def verbatim(value: str, *, subtle: bool = True) -> Element:
     if subtle:
         run["isSubtle"] = True
     return {"type": "RichTextBlock", "inlines": [run], "spacing": "Small"}
-
-
-def next_step_block(next_step: str) -> Element:
-    return container([text(f"**Next step:** {next_step}", spacing="None")], style="emphasis")
 
 
 def _size(element: Element) -> int:
@@ -83,7 +155,7 @@ def connection_block(view: ConnectionView) -> Element:
     if view.reason:
         items.append(verbatim(view.reason))
     if view.next_step:
-        items.append(next_step_block(view.next_step))
+        items.append(next_step(view.next_step))
     block = container(items, separator=True)
     if view.url:
         block["selectAction"] = {"type": "Action.OpenUrl", "url": view.url, "title": f"Open {view.name}"}
@@ -105,7 +177,7 @@ def connections_card(project: str, views: Sequence[ConnectionView], *, pending: 
         subtitle = f"{len(views)} connection(s) in {project}, tested live with TestConnection{when}: {outcome}."
     body: list[Element] = heading("Service connections", subtle=subtitle)
     if not views:
-        body.append(next_step_block("Create one in Azure DevOps: Project settings → Service connections → "
+        body.append(next_step("Create one in Azure DevOps: Project settings → Service connections → "
                                     "New service connection."))
     used = 0
     shown = 0

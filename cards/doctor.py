@@ -3,36 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from bot.services.devops.model import CheckResult
 from cards import verbs
-from cards.common import Card, Element, card, container, execute, heading, text
-from cards.connections import STATES, next_step_block, verbatim, verdict_line
+from cards.common import Card, Element, card, container, execute, heading, next_step, text
+from cards.connections import STATES, verbatim, verdict_line
 
 LEGEND = {"pass": "passes", "fail": "fails", "timeout": "timed out", "error": "could not check", "pending": "checking"}
 
 
-@dataclass(frozen=True)
-class CheckView:
-    title: str  # "Repository aidevcollege is imported"
-    state: str  # a key of cards.connections.STATES
-    detail: str = ""  # what was found
-    reason: str = ""  # a service's own words (TestConnection), shown verbatim
-    next_step: str = ""  # exactly what to do when it fails
-
-
-def check_block(view: CheckView) -> Element:
+def check_block(view: CheckResult) -> Element:
     items: list[Element] = [verdict_line(view.state, f"**{view.title}**")]
     if view.detail:
         items.append(text(view.detail, isSubtle=True, spacing="None", size="Small"))
     if view.reason:
         items.append(verbatim(view.reason))
     if view.next_step:
-        items.append(next_step_block(view.next_step))
+        items.append(next_step(view.next_step))
     return container(items, separator=True)
 
 
-def doctor_card(project: str, checks: Sequence[CheckView], *, pending: bool, checked_at: str = "") -> Card:
+def doctor_card(project: str, checks: Sequence[CheckResult], *, pending: bool, checked_at: str = "") -> Card:
     total = len(checks)
     passed = sum(1 for c in checks if c.state == "pass")
     waiting = sum(1 for c in checks if c.state == "pending")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from cards.common import Card, card, container, heading, text
+from cards.common import Card, card, heading, text
+from cards.common import next_step as next_step_block
 
 
 def error_card(title: str, message: str, next_step: str = "") -> Card:
     body = [*heading(f"⚠️ {title}"), text(message)]
     if next_step:
-        body.append(container([text(f"**What to do:** {next_step}")], style="emphasis"))
+        body.append(next_step_block(next_step))
     return card(body, fallback=f"{title}: {message} {next_step}".strip())
 
 

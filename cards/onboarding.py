@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from cards.common import Card, Element, card, container, escape, heading, status_line, text
+from cards.common import Card, Element, card, container, escape, heading, next_step, status_line, text
 
 
 class OnboardedLike(Protocol):
@@ -32,9 +32,8 @@ def onboard_result_card(team: str, results: Sequence[OnboardedLike]) -> Card:
             lines.append(status_line(False, f"{who}: {r.detail}"))
     body: list[Element] = [*heading(title), container(lines)]
     if failed:
-        body.append(container([text("**What to do:** people must be in the organization's Microsoft Entra tenant "
-                                    "(invite them as guests first), and the address must be their sign-in name.")],
-                              style="emphasis"))
+        body.append(next_step("People must be in the organization's Microsoft Entra tenant (invite them as guests "
+                              "first), and the address must be their sign-in name."))
     return card(body, fallback=f"Onboarding to {team}: {len(added)} added, {len(failed)} failed.")
 
 

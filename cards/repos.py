@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from cards import verbs
 from cards.common import Card, Element, card, container, escape, execute, facts, heading, open_url, status_line, text
+from cards.common import next_step as next_step_block
 
 PAGE_SIZE = 12
 
@@ -93,7 +94,7 @@ def import_card(name: str, source: str, status: str, step: int, steps: Sequence[
     if error:
         body.append(container([text(error, color="Attention")], style="emphasis"))
     if next_step:
-        body.append(container([text(f"**What to do:** {next_step}")], style="emphasis"))
+        body.append(next_step_block(next_step))
     if repo is not None and status == "completed":
         body.append(facts([("Default branch", _branch(repo)), ("Clone (HTTPS)", repo.https_url),
                            ("Clone (SSH)", repo.ssh_url)]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from botbuilder.dialogs import Dialog
 
-from bot.services.container import Services
+from bot.container import Services
 
 
 def build_dialogs(services: Services) -> list[Dialog]:

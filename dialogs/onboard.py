@@ -1,5 +1,6 @@
-"""The onboarding dialog: plain `onboard` asks who (emails or @mentions) and which access level, then runs the
-same command as if it had been typed in full (role check, audit, confirmation card). `cancel` leaves it."""
+"""The onboarding dialog: plain `onboard` asks who (emails or @mentions) and which access level, then hands the
+parsed request to the command's planner, run as the `onboard` command (role check, audit, confirmation card).
+`cancel` leaves it."""
 
 from __future__ import annotations
 
@@ -15,20 +16,16 @@ from botbuilder.dialogs import (
 from botbuilder.dialogs.prompts import PromptOptions, PromptValidatorContext, TextPrompt
 
 from bot import dispatch
-from bot.commands.onboarding import DIALOG_ID, parse_onboard
+from bot.commands.onboarding import DIALOG_ID, OnboardRequest, parse_onboard, plan_onboarding
+from bot.container import Services
 from bot.errors import UserFacingError
 from bot.parsing import tokenize
-from bot.services.container import Services
 from bot.services.devops.people import ACCESS_LEVELS, is_email
-from bot.teams_edge import build_turn, read_message, reply_activity
+from bot.teams_edge import build_turn, read_message
 from bot.turn import Mention, Turn
 
 WHO_PROMPT = "onboard.who"
 LEVEL_PROMPT = "onboard.level"
-
-
-def _quoted(value: str) -> str:
-    return f'"{value}"' if " " in value or not value else value
 
 
 class OnboardDialog(ComponentDialog):
@@ -94,16 +91,16 @@ class OnboardDialog(ComponentDialog):
 
     async def _run(self, step: WaterfallStepContext) -> DialogTurnResult:
         level = str(step.result or step.values["level"]).strip().lower().removeprefix("as ")
-        words = ["onboard", *(_quoted(p) for p in step.values["people"]), "as", level]
-        if step.values.get("team"):
-            words += ["to", _quoted(step.values["team"])]
-        turn = await self._turn(step.context, " ".join(words), step.values.get("mentions") or [])
-        reply = await dispatch.run_command(turn, self._services.registry)
+        request = OnboardRequest(tuple(step.values["people"]), level, step.values.get("team") or "")
+        turn = await self._turn(step.context, step.values.get("mentions") or [])
+        spec = self._services.registry.get(DIALOG_ID)
+        assert spec is not None, "the onboard command is registered"
+        reply = await dispatch.run_as_command(turn, spec, request.describe(), lambda: plan_onboarding(turn, request))
         if reply.card is not None or reply.text:
-            await step.context.send_activity(reply_activity(reply))
+            await turn.conversation.send(reply)
         return await step.end_dialog()
 
-    async def _turn(self, ctx: TurnContext, text: str, mentions: list[dict[str, str]]) -> Turn:
-        """The Turn the command runs in, as if the whole command had been typed in this message."""
-        return await build_turn(ctx, self._services, None, text=text,
+    async def _turn(self, ctx: TurnContext, mentions: list[dict[str, str]]) -> Turn:
+        """The Turn the planner runs in: this message's sender, with the people @mentioned during the dialog."""
+        return await build_turn(ctx, self._services, None,
                                 mentions=tuple(Mention(m["id"], m["name"], m.get("aad", "")) for m in mentions))

@@ -44,9 +44,16 @@ BotFactory = Callable[..., Awaitable["TeamsClient"]]  # noqa: F821
 
 
 @pytest.fixture
-def make_bot(aiohttp_client, connector, tmp_path: Path):
+def bot_pacing():
+    """The bot's pacing (bot.pacing.Pacing); None keeps the production one. Test modules override this fixture to
+    decide the moments themselves (tests/devops/test_connections.py's StepByStep)."""
+    return None
+
+
+@pytest.fixture
+def make_bot(aiohttp_client, connector, tmp_path: Path, bot_pacing):
     """Starts the real app with the given settings (local mode by default) and returns a TeamsClient."""
-    from app import create_app
+    from app import RUNTIME, create_app
     from bot.settings import load_settings
     from tests.harness.people import person
     from tests.harness.teams import TeamsClient
@@ -60,6 +67,8 @@ def make_bot(aiohttp_client, connector, tmp_path: Path):
         values.update(settings)
         app = create_app(load_settings(_env_file=None, **values))
         client = await aiohttp_client(app)
+        if bot_pacing is not None:
+            app[RUNTIME].services.pacing = bot_pacing
         return TeamsClient(client, connector, connector.url)
 
     return start

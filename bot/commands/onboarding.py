@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 
@@ -9,17 +10,10 @@ from bot.confirmations import ask_confirmation
 from bot.errors import InvalidInput, UserFacingError
 from bot.policy import Role
 from bot.router import Args, command, operation
-from bot.services.devops import require
-from bot.services.devops.people import (
-    ACCESS_LEVELS,
-    Onboarded,
-    find_team,
-    is_email,
-    onboard,
-    project_id,
-    team_group_descriptor,
-    team_members,
-)
+from bot.services.devops.backend import AZURE_DEVOPS
+from bot.services.devops.model import Onboarded
+from bot.services.devops.people import ACCESS_LEVELS, is_email, onboard, team_group_descriptor
+from bot.services.devops.projects import project_id, team_with_members
 from bot.turn import Reply, Turn
 from cards.onboarding import already_members_card, onboard_result_card
 
@@ -36,6 +30,19 @@ class OnboardRequest:
     people: tuple[str, ...]  # email addresses or "@Name" (a mention)
     level: str = ""  # basic | stakeholder, "" when not said
     team: str = ""  # "" = the configured team
+
+    def describe(self) -> str:
+        """The request as it would be typed after `onboard` (for the audit trail)."""
+        words = [_quoted(p) for p in self.people]
+        if self.level:
+            words += ["as", self.level]
+        if self.team:
+            words += ["to", _quoted(self.team)]
+        return " ".join(words)
+
+
+def _quoted(value: str) -> str:
+    return f'"{value}"' if " " in value or not value else value
 
 
 def parse_onboard(tokens: tuple[str, ...] | list[str]) -> OnboardRequest:
@@ -111,9 +118,9 @@ async def plan_onboarding(turn: Turn, request: OnboardRequest) -> Reply:
         raise InvalidInput(f"That is {len(request.people)} people; I onboard at most {MAX_PEOPLE} at a time.",
                            next_step="Split the list.")
     emails = await resolve_people(turn, request.people)
-    devops = require(turn.services)
-    team = await find_team(devops, request.team or devops.team)
-    present = {m.email.lower() for m in await team_members(devops, team.name)}
+    devops = turn.services.client(AZURE_DEVOPS)
+    team, members = await team_with_members(devops, request.team or devops.team)
+    present = {m.email.lower() for m in members}
     already = [e for e in emails if e in present]
     to_add = [e for e in emails if e not in present]
     if not to_add:
@@ -132,14 +139,14 @@ async def plan_onboarding(turn: Turn, request: OnboardRequest) -> Reply:
 @operation("people.onboard", role=Role.ADMIN, what="onboard people")
 async def do_onboard(turn: Turn, data: dict) -> Reply:
     """Gives each confirmed person an entitlement and adds them to the team."""
-    devops = require(turn.services)
+    devops = turn.services.client(AZURE_DEVOPS)
     level = str(data.get("level", "basic"))
     if level not in ACCESS_LEVELS:
         raise InvalidInput(f"'{level}' is not an access level I can give.", next_step="Say basic or stakeholder.")
-    team = await find_team(devops, str(data.get("team", "")) or devops.team)
-    present = {m.email.lower() for m in await team_members(devops, team.name)}
+    (team, members), project = await asyncio.gather(
+        team_with_members(devops, str(data.get("team", "")) or devops.team), project_id(devops))
+    present = {m.email.lower() for m in members}
     descriptor = await team_group_descriptor(devops, team)
-    project = await project_id(devops)
     results: list[Onboarded] = [Onboarded(e, "already") for e in data.get("already", [])]
     for email in data.get("emails", []):
         if email in present:

@@ -9,18 +9,19 @@ from datetime import datetime
 from urllib.parse import quote
 
 from bot.confirmations import ask_confirmation
+from bot.container import Services
 from bot.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound, UserFacingError
 from bot.logging_setup import current_correlation_id
 from bot.naming import parse_import_source, repository_name_problem
 from bot.policy import Role
+from bot.progress import LiveCard
 from bot.redaction import redact_url
 from bot.router import Args, card_action, command, operation
-from bot.services.container import Services
-from bot.services.devops import require
+from bot.services.devops.backend import AZURE_DEVOPS
 from bot.services.devops.client import DevOpsClient
+from bot.services.devops.model import ImportStatus, Repository
 from bot.services.devops.repositories import (
-    ImportStatus,
-    Repository,
+    RepositoryExists,
     create_import_connection,
     create_repository,
     discard_import_connection,
@@ -62,14 +63,14 @@ def _checked_name(name: str, example: str) -> str:
 @command("repos", area=AREA, usage="repos", examples=["repos"], aliases=["repositories", "repo list"])
 async def handle_repos(turn: Turn, args: Args) -> Reply:
     """Lists the project's Git repositories (with clone URLs), a page at a time."""
-    devops = require(turn.services)
+    devops = turn.services.client(AZURE_DEVOPS)
     return Reply(card=repos_card(await list_repositories(devops), devops.project))
 
 
 @card_action(verbs.REPOS_MORE)
 async def handle_repos_more(turn: Turn, data: dict) -> Reply:
     """Shows another page of the repository list."""
-    devops = require(turn.services)
+    devops = turn.services.client(AZURE_DEVOPS)
     try:
         page = max(0, int(data.get("page", 0)))
     except (TypeError, ValueError):
@@ -86,7 +87,7 @@ async def handle_repo_create(turn: Turn, args: Args) -> Reply:
         raise InvalidInput("Which name should the repository have?", next_step="Type repo create <name>, "
                            "e.g. repo create tinyyolo-model.")
     name = _checked_name(args.text, "repo create tinyyolo-model")
-    devops = require(turn.services)
+    devops = turn.services.client(AZURE_DEVOPS)
     existing = await find_repository(devops, name)
     if existing is not None:
         raise _already_exists(name, existing, devops.project)
@@ -99,11 +100,11 @@ async def handle_repo_create(turn: Turn, args: Args) -> Reply:
 async def do_repo_create(turn: Turn, data: dict) -> Reply:
     """Creates the repository its requester confirmed."""
     name = _checked_name(str(data.get("name", "")), "repo create tinyyolo-model")
-    devops = require(turn.services)
+    devops = turn.services.client(AZURE_DEVOPS)
     try:
-        repo, _ = await create_repository(devops, name)
-    except AlreadyExists as exc:
-        raise _already_exists(name, getattr(exc, "existing", None), devops.project) from None
+        repo = await create_repository(devops, name)
+    except RepositoryExists as exc:
+        raise _already_exists(name, exc.existing, devops.project) from None
     return Reply(card=repo_card(repo, f"✅ Created {name}", note="Clone it, add your code, and push."))
 
 
@@ -128,14 +129,14 @@ async def handle_repo_import(turn: Turn, args: Args) -> Reply:
     except ValueError as exc:
         raise InvalidInput(f"{exc} You gave: {redact_url(url)[:200]}", next_step=f"Type {example}.") from None
     name = _checked_name(name or source.suggested_name, example)
-    devops = require(turn.services)
+    devops = turn.services.client(AZURE_DEVOPS)
     existing = await find_repository(devops, name)
     if existing is not None and not existing.empty:
         raise _already_exists(name, existing, devops.project)
     data: dict = {"name": name, "source": source.shown, "target": f"{name} from {source.shown}"}
     note = ""
     if source.has_credentials:
-        data["secret"] = devops.pending_secrets.put(source.url)
+        data["secret"] = turn.services.secrets.put(source.url)
         note = ("The credentials in your URL are used for this import only: they go into a temporary service "
                 "connection that Azure DevOps deletes when the import is done, and are not stored or shown by the "
                 "bot. Your chat message still contains them: delete it.")
@@ -149,12 +150,12 @@ async def handle_repo_import(turn: Turn, args: Args) -> Reply:
 async def do_repo_import(turn: Turn, data: dict) -> Reply:
     """Creates the repository if needed, starts the import and follows it in the background."""
     services = turn.services
-    devops = require(services)
+    devops = services.client(AZURE_DEVOPS)
     name = _checked_name(str(data.get("name", "")), "repo import <url> as <name>")
     shown = str(data.get("source", ""))
     url = shown
     if data.get("secret"):
-        url = devops.pending_secrets.take(str(data["secret"])) or ""
+        url = services.secrets.take(str(data["secret"])) or ""
         if not url:
             raise InvalidInput("I no longer hold the credentials for this import (they are kept in memory for "
                                "ten minutes only, and the bot may have restarted).",
@@ -162,18 +163,16 @@ async def do_repo_import(turn: Turn, data: dict) -> Reply:
     repo = await find_repository(devops, name)
     if repo is None:
         try:
-            repo, _ = await create_repository(devops, name)
-        except AlreadyExists as exc:
-            repo = getattr(exc, "existing", None)
-            if repo is None or not repo.empty:
-                raise _already_exists(name, repo, devops.project) from None
+            repo = await create_repository(devops, name)
+        except RepositoryExists as exc:
+            if exc.existing is None or not exc.existing.empty:
+                raise _already_exists(name, exc.existing, devops.project) from None
+            repo = exc.existing
     elif not repo.empty:
         raise _already_exists(name, repo, devops.project)
     status, connection_id = await _start(devops, repo, url)
-    now = services.clock()
-    follow = _follow_import(services, turn.actor, turn.where.conversation_id,
-                            turn.action.card_activity_id if turn.action else "", repo, status, shown, now,
-                            connection_id)
+    follow = _follow_import(services, turn.actor, turn.where.conversation_id, LiveCard.of_turn(turn, f"import {name}"),
+                            repo, status, shown, services.clock(), connection_id)
     services.background.start(f"import {name}", follow)
     return Reply(card=import_card(name, shown, status.status, status.step, status.steps))
 
@@ -209,22 +208,13 @@ def _failure_advice(status: ImportStatus, name: str) -> str:
             f"again: the empty repository {name} is reused.")
 
 
-async def _follow_import(services: Services, actor: Actor, conversation_id: str, activity_id: str, repo: Repository,
+async def _follow_import(services: Services, actor: Actor, conversation_id: str, card: LiveCard, repo: Repository,
                          status: ImportStatus, shown: str, confirmed_at: datetime, connection_id: str = "") -> None:
-    """Follows the import in the background (see _follow); an unexpected error ends with the apology card and its
-    reference, never with a card that says "Importing…" forever."""
+    """Follows the import in the background (see _follow) on the confirmation's card; an unexpected error ends
+    with the apology card and its reference, never with a card that says "Importing…" forever."""
 
-    async def show(card: dict) -> None:
-        reply = Reply(card=with_outcome(card, "Confirmed", actor.name, confirmed_at))
-        if services.messenger is None:
-            return
-        try:
-            if activity_id:
-                await services.messenger.update(conversation_id, activity_id, reply)
-            else:
-                await services.messenger.send(conversation_id, reply)
-        except UserFacingError as exc:
-            log.warning("could not update the import card", extra={"reason": exc.message[:120]})
+    async def show(shown_card: dict) -> None:
+        await card.show(Reply(card=with_outcome(shown_card, "Confirmed", actor.name, confirmed_at)))
 
     try:
         await _follow(services, actor, conversation_id, repo, status, shown, connection_id, show)
@@ -235,15 +225,16 @@ async def _follow_import(services: Services, actor: Actor, conversation_id: str,
 
 async def _follow(services: Services, actor: Actor, conversation_id: str, repo: Repository, status: ImportStatus,
                   shown: str, connection_id: str, show: Callable[[dict], Awaitable[None]]) -> None:
-    """Polls the import until it finishes (or times out) and shows the card as it moves; once it has finished,
-    makes sure its temporary service connection (if any) is gone."""
-    devops = require(services)
+    """Polls the import until it finishes (or the pacing's follow limit passes) and shows the card as it moves;
+    once it has finished, makes sure its temporary service connection (if any) is gone."""
+    devops = services.client(AZURE_DEVOPS)
+    pacing = services.pacing
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + devops.import_timeout_s
+    deadline = loop.time() + pacing.follow_limit_s
     seen = (status.status, status.step)
 
     while not status.finished:
-        await asyncio.sleep(devops.import_poll_s)
+        await pacing.poll()
         if loop.time() > deadline:
             await show(import_card(repo.name, shown, "timeout", status.step, status.steps,
                                    next_step="Look at the repository in Azure DevOps: the import continues there.",
@@ -281,6 +272,6 @@ async def _follow(services: Services, actor: Actor, conversation_id: str, repo: 
 
 async def _refreshed(services: Services, repo: Repository) -> Repository:
     try:
-        return await find_repository(require(services), repo.id) or repo
+        return await find_repository(services.client(AZURE_DEVOPS), repo.id) or repo
     except UserFacingError:
         return repo

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from bot.router import Args, card_action, command
-from bot.services.devops import require
-from bot.services.devops.people import find_team, team_members
+from bot.services.devops.backend import AZURE_DEVOPS
+from bot.services.devops.projects import team_with_members
 from bot.turn import Reply, Turn
 from cards import verbs
 from cards.team import team_card
 
 
 async def _team_reply(turn: Turn, name: str, page: int = 0) -> Reply:
-    devops = require(turn.services)
-    team = await find_team(devops, name or devops.team)
-    members = await team_members(devops, team.name)
+    devops = turn.services.client(AZURE_DEVOPS)
+    team, members = await team_with_members(devops, name or devops.team)
     return Reply(card=team_card(team.name, devops.project, members, page))
 
 

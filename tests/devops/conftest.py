@@ -3,7 +3,7 @@
     async def test_something(devops_bot, devops_sandbox):
         card = await devops_bot.ask("repos")                 # a TeamsClient (tests/harness/teams.py)
         devops_sandbox.requests(since=...)                   # what reached "Azure DevOps"
-        services_of(devops_bot).devops                       # the bot's DevOpsClient (e.g. to fake its sleep)
+        devops_of(devops_bot)                                # the bot's DevOpsClient (e.g. to fake its sleep)
 
 Every answer the bot's SDK calls receive is validated against the official 7.1 specs (tests/sandbox_fidelity.py).
 
@@ -37,6 +37,13 @@ def services_of(teams):
     return teams.http.app[RUNTIME].services
 
 
+def devops_of(teams):
+    """The running bot's Azure DevOps client."""
+    from bot.services.devops.backend import AZURE_DEVOPS
+
+    return services_of(teams).client(AZURE_DEVOPS)
+
+
 class RecordingSleep:
     """A fake sleep for the retry policy: records each wait, waits for nothing."""
 
@@ -52,6 +59,6 @@ async def devops_bot(make_bot, devops_sandbox):
     """The bot with the sandbox's settings; retries sleep through RecordingSleep (``.sleeps``)."""
     teams = await make_bot(**devops_sandbox.env, BOT_ADMINS="")
     sleep = RecordingSleep()
-    services_of(teams).devops.policy.sleep = sleep
+    devops_of(teams).policy.sleep = sleep
     teams.sleeps = sleep
     return teams

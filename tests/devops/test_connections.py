@@ -8,27 +8,29 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.commands import connections as connections_command
+from bot.pacing import Pacing
 from bot.services.devops.connections import ServiceConnections
-from tests.devops.conftest import services_of
+from cards import verbs
+from tests.devops.conftest import devops_of, services_of
 from tests.harness.cards import card_actions, card_texts, rich_texts
 
 RENEWED_SECRET = "Rn4~sandbox-renewed-secret-2c7d0e4b9a"  # sandbox/world/credentials.json: the legacy app's new one
 EXPIRED_APP = "9b7c1e2d-4a5f-4c3b-8e6d-2f1a0b9c8d7e"
 
 
-class StepByStep(connections_command.Pacing):
+class StepByStep(Pacing):
     """Pacing for tests, whatever the machine's speed: the first card goes out once ``ready(card)`` holds for the
     card as it would be now (by default: once the work is done); a TestConnection runs out of time only when the
-    test calls ``expire()``."""
+    test calls ``expire()``; a late card update does not wait for the invoke's answer to settle."""
 
     def __init__(self, ready: Callable[[dict], bool] = lambda card: False) -> None:
+        super().__init__(settle_s=0.0)
         self.ready = ready
         self._expired = asyncio.Event()
 
-    async def first_answer(self, work, render) -> None:
+    async def first_answer(self, work, provisional, within_s) -> None:
         for _ in range(6000):  # a bound, not a timing: a test whose state never comes fails instead of hanging
-            if work.done() or self.ready(render(True)):
+            if work.done() or self.ready(provisional().card):
                 return
             await asyncio.sleep(0.01)
         raise AssertionError("the work never reached the state this test waits for")
@@ -40,11 +42,14 @@ class StepByStep(connections_command.Pacing):
         self._expired.set()
 
 
-@pytest.fixture(autouse=True)
-def pacing(monkeypatch) -> StepByStep:
-    step_by_step = StepByStep()
-    monkeypatch.setattr(connections_command, "PACING", step_by_step)
-    return step_by_step
+@pytest.fixture
+def bot_pacing() -> StepByStep:
+    return StepByStep()
+
+
+@pytest.fixture
+def pacing(bot_pacing) -> StepByStep:
+    return bot_pacing
 
 
 def text_of(card: dict) -> str:
@@ -90,7 +95,7 @@ async def test_expired_secret_fails_with_the_services_reason_and_the_next_step(d
 
 
 async def test_updating_the_connection_with_the_renewed_secret_makes_it_pass(devops_bot, devops_sandbox):
-    service = ServiceConnections(services_of(devops_bot).devops)
+    service = ServiceConnections(devops_of(devops_bot))
     legacy = next(c for c in await service.list() if c.name == "legacy-arm-connection")
     updated = await service.update_secret(legacy.id, RENEWED_SECRET)
     assert updated.id == legacy.id and "serviceprincipalkey" not in {k.lower() for k in updated.parameters}
@@ -165,13 +170,12 @@ async def test_without_azure_devops_it_says_what_to_configure(teams):
 
 
 async def test_test_again_with_a_slow_test_answers_the_click_at_once_then_updates_that_card(make_bot, devops_sandbox,
-                                                                                            monkeypatch, pacing):
-    monkeypatch.setattr(connections_command, "INVOKE_SETTLE_S", 0.0)
+                                                                                            pacing):
     teams = await make_bot(**{**devops_sandbox.env, "BOT_ADMINS": "", "CONNECTION_TEST_TIMEOUT_S": "1.5"})
     sent = await teams.say("connections")
     devops_sandbox.add_fault(path_regex="serviceendpoint/endpointproxy", delay_ms=30_000)
     pacing.ready = lambda card: True  # the click is answered without waiting for anything
-    status, card = await teams.click(connections_command.verbs.CONNECTIONS_TEST, card_id=sent[0].activity_id)
+    status, card = await teams.click(verbs.CONNECTIONS_TEST, card_id=sent[0].activity_id)
     # the click is answered without waiting for the (hanging) tests: every row still testing
     assert status == 200 and set(verdicts(card).values()) == {"⏳"}
     pacing.expire()
@@ -193,13 +197,13 @@ async def test_a_throttled_test_says_when_to_try_again_while_the_others_show(dev
     assert sorted(s for n, s in symbols.items() if n != throttled[0]) in (["✅", "✅"], ["✅", "❌"])
 
 
-async def test_the_production_pacing_answers_when_the_work_ends_or_at_first_answer_s(monkeypatch):
-    production = connections_command.Pacing()
+async def test_the_production_pacing_answers_when_the_work_ends_or_within_its_time():
+    production = Pacing(poll_s=0)
     done: asyncio.Future = asyncio.get_running_loop().create_future()
     done.set_result(None)
-    await production.first_answer(done, lambda pending: {})  # returns: the work is done
-    monkeypatch.setattr(connections_command, "FIRST_ANSWER_S", 0)
+    await production.first_answer(done, lambda: None, within_s=3600)  # returns: the work is done
     never: asyncio.Future = asyncio.get_running_loop().create_future()
-    await production.first_answer(never, lambda pending: {})  # returns: FIRST_ANSWER_S has passed
+    await production.first_answer(never, lambda: None, within_s=0)  # returns: the time has passed
     await production.time_up(0)
+    await production.poll()
     assert not never.done()

@@ -16,7 +16,7 @@ GRAPH_USERS = "005e26ec-6b77-4e4f-a986-b3827bf241f5"
 
 @pytest.fixture
 async def devops(devops_sandbox):
-    from bot.services.devops import DevOpsClient
+    from bot.services.devops.client import DevOpsClient
 
     settings = load_settings(_env_file=None, DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS=True, **devops_sandbox.env)
     client = DevOpsClient.from_settings(settings)
@@ -34,7 +34,7 @@ async def test_a_call_runs_the_sdk_and_maps_404(devops):
     assert [r.name for r in repos] == ["aidevcollege"]
     with pytest.raises(NotFound) as caught:
         await devops.call(lambda c: c.git.get_repository("nope", devops.project), idempotent=True)
-    assert caught.value.status == 404 and caught.value.type_key == "GitRepositoryNotFoundException"
+    assert caught.value.answer.status == 404 and caught.value.answer.type_key == "GitRepositoryNotFoundException"
     assert await devops.find(lambda c: c.git.get_repository("nope", devops.project)) is None
 
 
@@ -85,7 +85,7 @@ async def test_send_raw_reads_the_continuation_token(devops, devops_sandbox):
 
 
 async def test_wrong_pat_is_a_service_error_naming_the_setting(devops_sandbox):
-    from bot.services.devops import DevOpsClient
+    from bot.services.devops.client import DevOpsClient
 
     env = {**devops_sandbox.env, "AZURE_DEVOPS_PAT": "x" * 52}
     client = DevOpsClient.from_settings(load_settings(_env_file=None, DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS=True,
@@ -96,12 +96,12 @@ async def test_wrong_pat_is_a_service_error_naming_the_setting(devops_sandbox):
     await client.close()
 
 
-async def test_require_without_settings_names_them(teams):
-    from bot.services.devops import require
+async def test_without_settings_the_backend_is_not_configured_and_names_them(teams):
+    from bot.services.devops.backend import AZURE_DEVOPS
 
     with pytest.raises(NotConfigured) as caught:
-        require(services_of(teams))
-    assert "AZURE_DEVOPS_ORG_URL" in caught.value.next_step
+        services_of(teams).client(AZURE_DEVOPS)
+    assert "AZURE_DEVOPS_ORG_URL" in caught.value.next_step and "Azure DevOps is not configured" in caught.value.message
 
 
 async def test_whoami_shows_admin_from_the_devops_team(devops_bot):
@@ -197,7 +197,7 @@ async def test_a_wrong_project_says_which_setting_to_fix(make_bot, devops_sandbo
     since = devops_sandbox.last_seq()
     text = "\n".join(card_texts(await teams.ask(command)))
     assert "TF200016" in text and "Not found" in text
-    assert "What to do:" in text and "AZURE_DEVOPS_PROJECT is set to 'Colege'" in text and "doctor" in text
+    assert "Next step:" in text and "AZURE_DEVOPS_PROJECT is set to 'Colege'" in text and "doctor" in text
     assert "Create this repository?" not in text  # nothing to confirm: the project is missing
     assert not [r for r in devops_sandbox.requests(since) if r["method"] not in ("GET", "OPTIONS")]
 
@@ -209,12 +209,12 @@ async def test_when_the_admin_role_cannot_be_checked_the_refusal_says_why(make_b
     since = devops_sandbox.last_seq()
     text = "\n".join(card_texts(await teams.ask("repo create tinyyolo-model")))
     assert "Role not checked" in text and "Azure DevOps team admins" in text and "TF200016" in text
-    assert "What to do:" in text and "doctor" in text
+    assert "Next step:" in text and "doctor" in text
     assert "Only the team's admins" not in text
     assert not [r for r in devops_sandbox.requests(since) if r["method"] not in ("GET", "OPTIONS")]
 
 
 def teams_sleeps_instantly(teams) -> None:
-    from tests.devops.conftest import RecordingSleep, services_of
+    from tests.devops.conftest import RecordingSleep, devops_of
 
-    services_of(teams).devops.policy.sleep = RecordingSleep()
+    devops_of(teams).policy.sleep = RecordingSleep()

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bot.commands import connections as connections_command
 from cards import verbs
 from tests.devops.conftest import services_of
 from tests.devops.test_connections import StepByStep
@@ -32,12 +31,15 @@ WORKSHOP_REPO = "https://github.com/Azure/aidevcollege"
 ORDER = ["project", "team", "members", "repository", "github", "arm", "secure_file", "extension", "release"]
 
 
-@pytest.fixture(autouse=True)
-def pacing(monkeypatch) -> StepByStep:
+@pytest.fixture
+def bot_pacing() -> StepByStep:
     """The first card when the checks are done (or when a test's ``ready`` says); tests expire hanging ones."""
-    step_by_step = StepByStep()
-    monkeypatch.setattr(connections_command, "PACING", step_by_step)
-    return step_by_step
+    return StepByStep()
+
+
+@pytest.fixture
+def pacing(bot_pacing) -> StepByStep:
+    return bot_pacing
 
 
 def pending_items(card: dict) -> set[str]:
@@ -396,7 +398,7 @@ async def test_check_again_button(devops_bot):
 @pytest.mark.parametrize("break_it", [delete_repository, replace_with_empty_repository], ids=["deleted", "empty"])
 async def test_the_repository_next_step_typed_into_the_bot_repairs_it(break_it, devops_bot, devops_sandbox):
     """The next step is a command that works as shown: type it, confirm, let the import finish, doctor passes."""
-    services_of(devops_bot).devops.import_poll_s = 0.05
+    services_of(devops_bot).pacing.poll_s = 0.05
     break_it(devops_sandbox, {})
     step = items(await devops_bot.ask("doctor"))["repository"]["text"]
     (typed,) = re.findall(r"`(repo import [^`]+)`", step)
@@ -465,3 +467,21 @@ async def test_an_item_azure_devops_cannot_answer_says_so_with_a_next_step(devop
     assert extension["symbol"] == "⚠️" and "Could not check: Azure DevOps answered 503" in extension["text"]
     assert "Next step:" in extension["text"] and "Try again in a minute" in extension["text"]
     assert all(i["symbol"] == "✅" for k, i in checks.items() if k != "extension")
+
+
+def add_group_to_team(sandbox: DevOpsSandbox, group_name: str) -> None:
+    """Puts one of the project's groups into the team (the portal allows groups as team members)."""
+    team_descriptor, _ = team_memberships(sandbox)
+    graph = sdk(sandbox).get_graph_client()
+    groups = graph.list_groups().graph_groups
+    group = next(g for g in groups
+                 if g.display_name == group_name and g.principal_name.startswith(f"[{sandbox.project}]"))
+    graph.add_membership(group.descriptor, team_descriptor)
+
+
+async def test_a_group_in_the_team_is_not_counted_as_a_member(devops_bot, devops_sandbox):
+    add_group_to_team(devops_sandbox, "Readers")
+    members = items(await devops_bot.ask("doctor"))["members"]
+    assert "5 member(s): Alice Admin (admin)" in members["text"] and "Readers" not in members["text"]
+    team = "\n".join(card_texts(await devops_bot.ask("team")))
+    assert "Readers" not in team

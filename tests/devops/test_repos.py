@@ -251,7 +251,7 @@ async def follow(teams, devops_sandbox, seconds: float = 30) -> None:
 
 @pytest.fixture
 def fast_polling(devops_bot):
-    services_of(devops_bot).devops.import_poll_s = 0.02
+    services_of(devops_bot).pacing.poll_s = 0.02
     return devops_bot
 
 
@@ -317,7 +317,7 @@ async def test_an_import_whose_progress_is_refused_stops_following_and_says_so(f
     since = devops_sandbox.last_seq()
     await services_of(teams).background.wait_idle(timeout=20)
     text = text_of(teams.connector.sent[-1].card)
-    assert "progress cannot be read" in text and "What to do:" in text
+    assert "progress cannot be read" in text and "Next step:" in text
     reads = [r for r in devops_sandbox.requests(since) if "importrequests" in r["path"].lower()]
     assert len(reads) == 1, reads
 

@@ -12,6 +12,7 @@ import pytest
 import bot.commands  # noqa: F401
 from app import RUNTIME
 from bot.confirmations import ask_confirmation
+from bot.pacing import Pacing
 from bot.policy import Policy, Role
 from bot.router import REGISTRY
 from bot.turn import Reply
@@ -78,7 +79,7 @@ async def test_role_is_rechecked_at_confirm_time(teams):
     services = teams.http.app[RUNTIME].services
     services.policy = Policy([])  # Alice is no longer an admin
     _, result = await teams.click_action(buttons["Confirm"], card_id=message.activity_id)
-    assert "no longer have the role" in " ".join(card_texts(result)) and CALLS == []
+    assert "Only the team's admins may" in " ".join(card_texts(result)) and CALLS == []
     entries = await services.audit.latest(5)
     assert any(e.action == "practice.run.confirm" and e.outcome == "refused" for e in entries)
 
@@ -115,10 +116,8 @@ async def test_forged_token_is_refused(teams):
 
 
 async def test_slow_work_answers_at_once_then_updates_the_card(teams, monkeypatch):
-    from bot import confirmations
-
-    monkeypatch.setattr(confirmations, "ANSWER_WITHIN_S", 0)  # any operation that awaits counts as slow here
-    monkeypatch.setattr(confirmations, "SETTLE_S", 0)
+    # any operation that awaits counts as slow here
+    teams.http.app[RUNTIME].services.pacing = Pacing(confirmed_within_s=0, settle_s=0)
     spec = REGISTRY.operation_spec("practice.run")
 
     async def slow(turn, data):
@@ -139,10 +138,7 @@ async def test_slow_work_answers_at_once_then_updates_the_card(teams, monkeypatc
 
 
 async def test_slow_work_that_fails_unexpectedly_ends_with_the_apology(teams, monkeypatch, caplog):
-    from bot import confirmations
-
-    monkeypatch.setattr(confirmations, "ANSWER_WITHIN_S", 0)
-    monkeypatch.setattr(confirmations, "SETTLE_S", 0)
+    teams.http.app[RUNTIME].services.pacing = Pacing(confirmed_within_s=0, settle_s=0)
     spec = REGISTRY.operation_spec("practice.run")
 
     async def broken(turn, data):

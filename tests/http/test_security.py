@@ -140,7 +140,7 @@ async def test_healthz_and_readyz(teams):
     response = await teams.http.get("/healthz")
     assert response.status == 200
     body = await response.json()
-    assert body["auth"] == "off" and body["backend"] == "none" and body["version"]
+    assert body["auth"] == "off" and body["backend"] == "none" and body["backends"] == {} and body["version"]
     response = await teams.http.get("/readyz")
     body = await response.json()
     assert response.status == 200 and body["dependencies"]["store"]["state"] == "ok"

@@ -7,7 +7,20 @@ import json
 
 import pytest
 
-from bot.commands.doctor import (
+from bot.services.devops.connections import diagnose, from_test_result
+from bot.services.devops.model import (
+    Artifact,
+    CheckResult,
+    ConnectionTest,
+    Extension,
+    Member,
+    ReleaseDefinition,
+    Repository,
+    SecureFile,
+    ServiceConnection,
+    TestState,
+)
+from bot.services.devops.workshop_checks import (
     ORDER,
     Expected,
     check_connection,
@@ -19,23 +32,8 @@ from bot.commands.doctor import (
     finalise,
     pending,
 )
-from bot.services.devops.connections import (
-    ConnectionTest,
-    ServiceConnection,
-    TestState,
-    diagnose,
-    from_test_result,
-)
-from bot.services.devops.setup import (
-    ArtifactInfo,
-    ExtensionInfo,
-    Member,
-    ReleaseDefinitionInfo,
-    RepositoryInfo,
-    SecureFileInfo,
-)
 from cards.connections import ConnectionView, connections_card
-from cards.doctor import CheckView, doctor_card
+from cards.doctor import doctor_card
 from tests.harness.cards import MAX_CARD_BYTES, assert_valid_card, card_texts
 
 E = Expected(project="College", team="College Team")
@@ -59,12 +57,12 @@ def test_repository_missing_disabled_empty_and_imported():
     missing = check_repository(None, E)
     assert missing.state == "fail"
     assert missing.next_step.startswith("Type `repo import https://github.com/Azure/aidevcollege as aidevcollege`")
-    disabled = check_repository(RepositoryInfo("1", "aidevcollege", "refs/heads/master", is_disabled=True), E)
+    disabled = check_repository(Repository("1", "aidevcollege", "master", is_disabled=True), E)
     assert disabled.state == "fail" and "Disable repository: Off" in disabled.next_step
-    empty = check_repository(RepositoryInfo("1", "aidevcollege"), E)
+    empty = check_repository(Repository("1", "aidevcollege"), E)
     assert empty.state == "fail" and "exists but is empty" in empty.detail
     assert "Repos → aidevcollege → Import" in empty.next_step and "imports into the empty repository" in empty.next_step
-    ok = check_repository(RepositoryInfo("1", "aidevcollege", "refs/heads/master", 48_213_004), E)
+    ok = check_repository(Repository("1", "aidevcollege", "master", size=48_213_004), E)
     assert ok.state == "pass" and ok.detail == "default branch master, 48.2 MB" and not ok.next_step
 
 
@@ -76,15 +74,15 @@ def test_repository_names_come_from_settings():
 def test_members():
     none = check_members([], E)
     assert none.state == "fail" and "`onboard dana@contoso.com erin@contoso.com`" in none.next_step
-    many = [Member(f"Person {i:02}") for i in range(12)] + [Member("Alice", is_admin=True)]
+    many = [Member(f"Person {i:02}", "") for i in range(12)] + [Member("Alice", "", is_admin=True)]
     ok = check_members(many, E)
     assert ok.state == "pass" and ok.detail.startswith("13 member(s): Alice (admin), Person 00")
     assert ok.detail.endswith("and 5 more")
 
 
 def test_secure_file_name_is_case_insensitive_and_hint_only_for_config_json():
-    assert check_secure_file([SecureFileInfo("1", "CONFIG.JSON")], E).state == "pass"
-    missing = check_secure_file([SecureFileInfo("1", "other.json")], E)
+    assert check_secure_file([SecureFile("1", "CONFIG.JSON")], E).state == "pass"
+    missing = check_secure_file([SecureFile("1", "other.json")], E)
     assert missing.state == "fail" and "service_principal_password" in missing.next_step
     other = check_secure_file([], Expected(project="P", team="T", secure_file="kube.yaml"))
     assert "kube.yaml" in other.next_step and "service_principal" not in other.next_step
@@ -95,10 +93,10 @@ def test_extension_missing_disabled_installed():
     assert missing.state == "fail"
     assert "https://marketplace.visualstudio.com/items?itemName=ms-air-aiagility.vss-services-azureml" in \
         missing.next_step
-    disabled = check_extension(ExtensionInfo("ms-air-aiagility", "vss-services-azureml", "Machine Learning",
+    disabled = check_extension(Extension("ms-air-aiagility", "vss-services-azureml", "Machine Learning",
                                              flags="disabled, trusted"), E)
     assert disabled.state == "fail" and "Extensions → Machine Learning → Enable" in disabled.next_step
-    ok = check_extension(ExtensionInfo("ms-air-aiagility", "vss-services-azureml", "Machine Learning", "0.1.48"), E)
+    ok = check_extension(Extension("ms-air-aiagility", "vss-services-azureml", "Machine Learning", "0.1.48"), E)
     assert ok.state == "pass" and ok.detail == "Machine Learning 0.1.48"
 
 
@@ -139,12 +137,12 @@ def test_a_named_connection_must_exist_and_be_of_the_type():
 
 
 # ---- release -------------------------------------------------------------------------------------------------------
-def definition(*artifacts: ArtifactInfo) -> ReleaseDefinitionInfo:
-    return ReleaseDefinitionInfo(1, "TinyYOLO to IoT Edge", artifacts=artifacts)
+def definition(*artifacts: Artifact) -> ReleaseDefinition:
+    return ReleaseDefinition(1, "TinyYOLO to IoT Edge", artifacts=artifacts)
 
 
-ML = ArtifactInfo("_TinyYOLO", "AzureML", "aml", "aml-workspace-connection", "TinyYOLO")
-GH = ArtifactInfo("_code", "GitHub", "gh", "GitHub")
+ML = Artifact("_TinyYOLO", "AzureML", "aml", "aml-workspace-connection", "TinyYOLO")
+GH = Artifact("_code", "GitHub", "gh", "GitHub")
 
 
 def test_release_needs_an_azure_ml_model_artifact():
@@ -165,7 +163,7 @@ def test_release_model_filter_and_dangling_connection():
 
 # ---- ordering and dependencies -----------------------------------------------------------------------------------
 def test_a_missing_project_marks_what_depends_on_it():
-    results = {"project": CheckView("Project College exists", "fail", next_step="Create it")}
+    results = {"project": CheckResult("Project College exists", "fail", next_step="Create it")}
     views = finalise(results, E)
     assert views[0].title == "Project College exists" and len(views) == len(ORDER)
     by_title = {v.title: v for v in views}
@@ -175,7 +173,7 @@ def test_a_missing_project_marks_what_depends_on_it():
 
 
 def test_a_missing_team_marks_the_members_check():
-    views = finalise({"project": CheckView("p", "pass"), "team": CheckView("t", "fail")}, E)
+    views = finalise({"project": CheckResult("p", "pass"), "team": CheckResult("t", "fail")}, E)
     assert views[2].state == "error" and "team College Team does not exist" in views[2].detail
 
 
@@ -249,7 +247,7 @@ def test_connections_card_shows_failures_first_and_no_buttons_while_testing():
 
 
 def test_doctor_card_stays_under_25_kb_with_every_item_failing_at_length():
-    checks = [CheckView(f"Check {key}", "fail", "detail " * 50, EXPIRED * 3, "step " * 100) for key in ORDER]
+    checks = [CheckResult(f"Check {key}", "fail", "detail " * 50, EXPIRED * 3, "step " * 100) for key in ORDER]
     card = doctor_card("College", checks, pending=False, checked_at="10:00 UTC")
     assert_valid_card(card)
     assert size(card) < MAX_CARD_BYTES

@@ -2,6 +2,7 @@
 
 import pytest
 
+from bot.services.devops.backend import AZURE_DEVOPS
 from bot.settings import SettingsError, is_loopback_url, load_settings
 
 
@@ -13,7 +14,8 @@ def test_refuses_to_start_without_app_id_unless_dangerously_allowed():
     with pytest.raises(SettingsError, match="DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS=true"):
         load()
     settings = load(DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS="true")
-    assert not settings.auth_enabled and settings.host == "127.0.0.1" and settings.backend == "none"
+    assert not settings.auth_enabled and settings.host == "127.0.0.1"
+    assert not AZURE_DEVOPS.configured(settings)
 
 
 def test_local_mode_listens_only_on_loopback():
@@ -50,12 +52,12 @@ def test_partial_configuration_names_what_is_missing(values, message):
 def test_real_azure_configuration_by_settings_alone():
     settings = load(MicrosoftAppId="app", MicrosoftAppPassword="pw", AZURE_DEVOPS_ORG_URL="https://dev.azure.com/college/",
                     AZURE_DEVOPS_PAT="pat", ALLOWED_TENANT_IDS="t1, t2")
-    assert settings.auth_enabled and settings.backend == "azure"
+    assert settings.auth_enabled and AZURE_DEVOPS.configured(settings) and AZURE_DEVOPS.target(settings) == "azure"
     assert settings.devops_org_url == "https://dev.azure.com/college"
     assert settings.allowed_tenant_ids == ["t1", "t2"]
     assert sorted(settings.secrets()) == ["pat", "pw"]
-    assert load(DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS="1",
-                AZURE_DEVOPS_ORG_URL="http://127.0.0.1:9/college").backend == "sandbox"
+    assert AZURE_DEVOPS.target(load(DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS="1",
+                                    AZURE_DEVOPS_ORG_URL="http://127.0.0.1:9/college")) == "sandbox"
 
 
 def test_settings_come_from_a_dotenv_file(tmp_path, monkeypatch):

@@ -1,8 +1,4 @@
-"""Azure DevOps: the client (SDK in threads, own retry policy, errors as cards) and the admin role source.
+"""Azure DevOps: the client (SDK in threads, own retry policy, errors as cards), its readers and writers, and the
+admin role source; registered as a backend in backend.py.
 
 Importing this package does not import azure.devops (that happens on the first call)."""
-
-from bot.services.devops.client import DevOpsClient, RawResponse, SdkClients, require
-from bot.services.devops.retry import RetryPolicy
-
-__all__ = ["DevOpsClient", "RawResponse", "RetryPolicy", "SdkClients", "require"]

@@ -11,7 +11,7 @@
   event loop. azure.devops and azure.identity are imported on first use, so start-up stays fast.
 * msrest's own retries are switched off on every SDK client (urllib3 ``Retry(0)``): the policy in retry.py is
   the only one, so one attempt is one HTTP request (it retries 429 with Retry-After, POSTs only after a check).
-* Failures come back as the bot's expected errors (bot.errors) with ``.status`` and ``.type_key`` set:
+* Failures come back as the bot's expected errors (bot.errors) with their ``answer`` (status, type key) set:
   400 InvalidInput, 403 NotAllowed, 404 NotFound, 409 AlreadyExists, 401/bad token ServiceUnavailable
   ("the bot's credentials"), 429/5xx/timeouts/dropped connections ServiceUnavailable; every one with a next
   step (a 404 names AZURE_DEVOPS_PROJECT/AZURE_DEVOPS_TEAM, a 403 the bot's identity).
@@ -36,10 +36,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from msrest.authentication import Authentication, BasicAuthentication
 
-from bot.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound, ServiceUnavailable, UserFacingError
+from bot.errors import (
+    AlreadyExists,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    ServiceAnswer,
+    ServiceUnavailable,
+    UserFacingError,
+)
 from bot.redaction import scrub_credentials, scrub_logger
 from bot.retry_after import header, parse_retry_after
-from bot.services.devops.pending import PendingSecrets
 from bot.services.devops.retry import Failure, GaveUp, RetryPolicy
 
 if TYPE_CHECKING:
@@ -136,12 +143,20 @@ def _harden(sdk_client: Any, timeout_s: float) -> Any:
         try:
             original(request, response)
         except Exception as exc:
-            exc.http_status = response.status_code  # type: ignore[attr-defined]
-            exc.http_headers = dict(response.headers)  # type: ignore[attr-defined]
-            raise
+            raise HttpAnswer(exc, response.status_code, dict(response.headers)) from exc
 
     sdk_client._handle_error = handle_error
     return sdk_client
+
+
+class HttpAnswer(Exception):
+    """An SDK error together with the HTTP answer behind it (msrest's errors drop the status and headers)."""
+
+    def __init__(self, error: Exception, status: int, headers: dict[str, str]) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.status = status
+        self.headers = headers
 
 
 _SDK_LOGGERS = ("azure.devops.client", "msrest.http_logger", "msrest.service_client", "msrest.pipeline")
@@ -214,9 +229,11 @@ def to_failure(exc: BaseException) -> Failure | None:
     from azure.devops.exceptions import AzureDevOpsAuthenticationError, AzureDevOpsServiceError
     from msrest.exceptions import AuthenticationError, ClientRequestError
 
-    status = getattr(exc, "http_status", None)
-    headers = getattr(exc, "http_headers", None) or {}
-    retry_after = parse_retry_after(header(headers))
+    status: int | None = None
+    retry_after: float | None = None
+    if isinstance(exc, HttpAnswer):
+        status, retry_after = exc.status, parse_retry_after(header(exc.headers))
+        exc = exc.error
     message = scrub_credentials(str(getattr(exc, "message", "") or exc))
     if isinstance(exc, AzureDevOpsAuthenticationError | AuthenticationError):
         return Failure(message, status=status or 401, kind="auth")
@@ -250,8 +267,8 @@ PROJECT_MISSING_TYPE_KEY = "ProjectDoesNotExistWithNameException"  # TF200016
 
 def project_missing(error: UserFacingError | Failure) -> bool:
     """Whether a 404 says the configured project itself does not exist (not just the thing asked for)."""
-    return getattr(error, "status", None) == 404 and (
-        getattr(error, "type_key", "") == PROJECT_MISSING_TYPE_KEY or "TF200016" in getattr(error, "message", ""))
+    answer = error.answer if isinstance(error, UserFacingError) else ServiceAnswer(error.status, error.type_key)
+    return answer.status == 404 and (answer.type_key == PROJECT_MISSING_TYPE_KEY or "TF200016" in error.message)
 
 
 def _bot_identity() -> str:
@@ -282,10 +299,12 @@ def next_step_for(failure: Failure, *, doing: str = "", project: str = "", team:
 
 def to_user_error(failure: Failure, gave_up: GaveUp | None = None, what: str = "", *, project: str = "",
                   team: str = "") -> UserFacingError:
-    """The card-ready error for a failed call, always with a next step; keeps .status and .type_key for handlers
-    that look closer. ``project`` and ``team`` (the configured ones) make the next step for a 404 exact."""
+    """The card-ready error for a failed call, always with a next step; its ``answer`` keeps the status, the
+    service's error type and Retry-After for handlers that look closer. ``project`` and ``team`` (the configured
+    ones) make the next step for a 404 exact."""
     doing = f" ({what})" if what else ""
     status = failure.status
+    answer = ServiceAnswer(status, failure.type_key, failure.retry_after)
     error: UserFacingError
     if failure.kind == "auth":
         error = ServiceUnavailable(
@@ -293,37 +312,35 @@ def to_user_error(failure: Failure, gave_up: GaveUp | None = None, what: str = "
             title="Azure DevOps refused the bot",
             next_step="An admin should check AZURE_DEVOPS_PAT (expired? scopes?) or the Entra identity the bot "
             "runs as (AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, or its managed identity) and its access "
-            "to the organization.")
+            "to the organization.", answer=answer)
     elif status == 429:
         wait = failure.retry_after
         error = ServiceUnavailable(
             f"Azure DevOps is throttling the bot right now{doing}.",
             title="Azure DevOps is busy",
-            next_step=f"Try again in {round(wait)} seconds." if wait else "Try again in a minute.")
+            next_step=f"Try again in {round(wait)} seconds." if wait else "Try again in a minute.", answer=answer)
     elif failure.transient:
         reason = {"timeout": "did not answer in time", "connection": "could not be reached"}.get(
             failure.kind, f"answered {status}")
         error = ServiceUnavailable(
             f"Azure DevOps {reason}{doing}. Nothing more was done.",
-            next_step="Try again in a minute. If it keeps failing, check https://status.dev.azure.com.")
+            next_step="Try again in a minute. If it keeps failing, check https://status.dev.azure.com.",
+            answer=answer)
     elif status is not None and 400 <= status < 500:
         step = next_step_for(failure, doing=doing, project=project, team=team)
         if status == 404:
-            error = NotFound(failure.message, next_step=step)
+            error = NotFound(failure.message, next_step=step, answer=answer)
         elif status == 409:
-            error = AlreadyExists(failure.message, next_step=step)
+            error = AlreadyExists(failure.message, next_step=step, answer=answer)
         elif status == 403:
             error = NotAllowed(f"Azure DevOps does not let the bot's identity do this: {failure.message}",
-                               next_step=step)
+                               next_step=step, answer=answer)
         else:
-            error = InvalidInput(failure.message, next_step=step)
+            error = InvalidInput(failure.message, next_step=step, answer=answer)
     else:
         error = ServiceUnavailable(f"Azure DevOps failed{doing}: {failure.message}",
                                    next_step="Try again in a minute. If it keeps failing, check "
-                                   "https://status.dev.azure.com.")
-    error.status = status  # type: ignore[attr-defined]
-    error.type_key = failure.type_key  # type: ignore[attr-defined]
-    error.retry_after = failure.retry_after  # type: ignore[attr-defined]
+                                   "https://status.dev.azure.com.", answer=answer)
     return error
 
 
@@ -331,26 +348,22 @@ class DevOpsClient:
     """The bot's one way into Azure DevOps (see the module docstring)."""
 
     def __init__(self, org_url: str, project: str, team: str, authentication: Authentication, *,
-                 policy: RetryPolicy | None = None, timeout_s: float = DEFAULT_TIMEOUT_S, max_workers: int = 16,
-                 backend: str = "azure") -> None:
+                 policy: RetryPolicy | None = None, timeout_s: float = DEFAULT_TIMEOUT_S, max_workers: int = 16
+                 ) -> None:
         self.org_url = org_url.rstrip("/")
         self.project = project
         self.team = team
-        self.backend = backend
         self.policy = policy or RetryPolicy()
         self._auth = authentication
         self._timeout_s = timeout_s
         self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="azure-devops")
         self._clients: SdkClients | None = None
         self._clients_lock = threading.Lock()
-        self.pending_secrets = PendingSecrets()  # import URLs with credentials, until Confirm (memory only)
-        self.import_poll_s = 3.0  # how often a running import's progress is read
-        self.import_timeout_s = 3600.0  # after that, the card says to look in the portal
 
     @classmethod
     def from_settings(cls, settings: Settings, **kw: Any) -> DevOpsClient:
         return cls(settings.devops_org_url, settings.devops_project, settings.devops_team,
-                   authentication_for(settings), backend=settings.backend, **kw)
+                   authentication_for(settings), **kw)
 
     # plumbing ---------------------------------------------------------------------------------------------
     def _sdk(self) -> SdkClients:
@@ -442,16 +455,3 @@ class DevOpsClient:
     async def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
-
-def require(services: Any) -> DevOpsClient:
-    """The configured client, or a NotConfigured error naming the settings to set."""
-    from bot.errors import NotConfigured
-
-    client = getattr(services, "devops", None)
-    if client is None:
-        raise NotConfigured(
-            "Azure DevOps is not configured for this bot.",
-            next_step="Set AZURE_DEVOPS_ORG_URL (https://dev.azure.com/<organization>), AZURE_DEVOPS_PROJECT, "
-            "AZURE_DEVOPS_TEAM and either AZURE_DEVOPS_PAT or an Entra identity (AZURE_CLIENT_ID, AZURE_TENANT_ID, "
-            "AZURE_CLIENT_SECRET, or a managed identity), then restart the bot.")
-    return client

@@ -17,109 +17,16 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime
-from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
 
-from bot.errors import UserFacingError
+from bot.errors import NotFound, UserFacingError
 from bot.services.devops.client import DevOpsClient
+from bot.services.devops.model import ConnectionTest, Diagnosis, LastExecution, ServiceConnection, TestState
 
 log = logging.getLogger(__name__)
 
 TEST_CONNECTION = "TestConnection"
-
-# The types people meet in the workshop, by the names the portal shows.
-KIND_NAMES = {
-    "azurerm": "Azure Resource Manager",
-    "github": "GitHub",
-    "githubenterprise": "GitHub Enterprise Server",
-    "git": "Other Git",
-    "generic": "Generic",
-    "dockerregistry": "Docker Registry",
-    "kubernetes": "Kubernetes",
-    "azureml": "Azure Machine Learning",
-}
-SCHEME_NAMES = {
-    "serviceprincipal": "Service principal (secret)",
-    "workloadidentityfederation": "Workload identity federation",
-    "managedserviceidentity": "Managed identity",
-    "personalaccesstoken": "Personal access token",
-    "token": "Token",
-    "installationtoken": "GitHub App",
-    "oauth": "OAuth",
-    "usernamepassword": "Username and password",
-}
-
-
-class TestState(StrEnum):
-    __test__ = False  # not a pytest test class
-
-    PASSED = "passed"
-    FAILED = "failed"  # the service tested it and said no: ``message`` is its reason
-    TIMED_OUT = "timed_out"  # no verdict within the time limit
-    ERROR = "error"  # the test could not be run (Azure DevOps failed): ``message`` says why
-
-
-@dataclass(frozen=True)
-class ConnectionTest:
-    state: TestState
-    message: str = ""
-    status_code: str = ""
-    seconds: float = 0.0
-    advice: str = ""  # for ERROR: what the failed call's error says to do (e.g. "Try again in 30 seconds.")
-
-    __test__ = False  # not a pytest test class
-
-    @property
-    def passed(self) -> bool:
-        return self.state is TestState.PASSED
-
-
-@dataclass(frozen=True)
-class LastExecution:
-    result: str  # "succeeded", "failed", ...
-    definition: str  # the pipeline that used the connection
-    run: str  # "Release-12"
-    finished: datetime | None
-    url: str = ""
-
-
-@dataclass(frozen=True)
-class ServiceConnection:
-    id: str
-    name: str
-    type: str  # the service's type id: "azurerm", "github", ...
-    scheme: str  # "ServicePrincipal", "PersonalAccessToken", ...
-    is_ready: bool
-    url: str = ""
-    description: str = ""
-    web_url: str = ""
-    parameters: dict[str, str] = field(default_factory=dict)  # authorization parameters, secrets never included
-    data: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def kind(self) -> str:
-        return KIND_NAMES.get(self.type.lower(), self.type)
-
-    @property
-    def scheme_name(self) -> str:
-        return SCHEME_NAMES.get(self.scheme.lower(), self.scheme or "none")
-
-    def parameter(self, name: str) -> str:
-        return next((v for k, v in self.parameters.items() if k.lower() == name.lower()), "") or ""
-
-    @property
-    def service_principal_id(self) -> str:
-        return self.parameter("serviceprincipalid")
-
-    @property
-    def tenant_id(self) -> str:
-        return self.parameter("tenantid")
-
-    def is_type(self, type_id: str) -> bool:
-        return self.type.lower() == type_id.lower()
 
 
 # ---- reading the SDK's models -------------------------------------------------------------------------------
@@ -179,12 +86,6 @@ def from_test_result(result: Any, seconds: float) -> ConnectionTest:
 
 
 # ---- what a failure means ---------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Diagnosis:
-    summary: str  # one line in plain words
-    next_step: str  # what to click or type
-
-
 _AADSTS = re.compile(r"AADSTS(\d+)")
 PORTAL_CONNECTION = "Project settings → Service connections → {name} → Edit"
 
@@ -312,8 +213,6 @@ class ServiceConnections:
             lambda c: c.service_endpoints.get_service_endpoint_details(self.project, connection_id), idempotent=True,
             what="read a service connection")
         if endpoint is None:
-            from bot.errors import NotFound
-
             raise NotFound(f"There is no service connection with id {connection_id}.")
         endpoint.authorization.parameters = {**(endpoint.authorization.parameters or {}),
                                              "serviceprincipalkey": secret}

@@ -1,12 +1,11 @@
-"""Teams of the project, their members, and onboarding (entitlement with an access level + team membership)."""
+"""People in the organisation: access levels (entitlements), and onboarding (an entitlement + team membership)."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from bot.errors import NotFound
-from bot.services.devops.client import DevOpsClient, RawResponse, SdkClients, project_missing
+from bot.services.devops.client import DevOpsClient, RawResponse
+from bot.services.devops.model import Onboarded, Team
 
 USER_ENTITLEMENTS = "387f832c-dbf2-4643-88e9-c1aa94dbb737"
 USER_ENTITLEMENTS_VERSION = "7.1-preview.3"
@@ -18,69 +17,6 @@ _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9
 
 def is_email(value: str) -> bool:
     return bool(_EMAIL.match(value)) and len(value) <= 254
-
-
-@dataclass(frozen=True)
-class Team:
-    id: str
-    name: str
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class Member:
-    name: str
-    email: str  # the principal name (UPN)
-    descriptor: str
-    is_admin: bool
-    access_level: str = ""  # "Basic", "Stakeholder", "" when unknown
-
-
-@dataclass(frozen=True)
-class Onboarded:
-    email: str
-    outcome: str  # "added" | "already" | "failed"
-    detail: str = ""
-    name: str = ""
-
-
-async def find_team(devops: DevOpsClient, name: str) -> Team:
-    project = devops.project
-    try:
-        team = await devops.call(lambda c: c.core.get_team(project, name), idempotent=True, what="find team")
-    except NotFound as exc:
-        if project_missing(exc):
-            raise
-        teams = await devops.call(lambda c: c.core.get_teams(project), idempotent=True, what="list teams")
-        names = ", ".join(sorted(t.name for t in teams or [])) or "none"
-        raise NotFound(f"There is no team called '{name}' in {project}. Its teams: {names}.",
-                       next_step="Check the team's name (in quotes when it has spaces).") from None
-    return Team(team.id, team.name, team.description or "")
-
-
-async def team_members(devops: DevOpsClient, team: str) -> list[Member]:
-    """The team's members (people, not groups), admins first, with their access level when readable."""
-    project = devops.project
-
-    def read(c: SdkClients) -> list[object]:
-        members: list[object] = []
-        while True:  # the service may cap a page below $top: read until an empty page
-            page = c.core.get_team_members_with_extended_properties(project, team, top=100, skip=len(members))
-            if not page:
-                return members
-            members += page
-
-    found = await devops.call(read, idempotent=True, what="team members")
-    levels = await access_levels(devops)
-    people = []
-    for m in found:
-        identity = m.identity
-        if identity is None or getattr(identity, "is_container", False):
-            continue
-        email = identity.unique_name or ""
-        people.append(Member(identity.display_name or email, email, identity.descriptor or "", bool(m.is_team_admin),
-                             levels.get(email.lower(), "")))
-    return sorted(people, key=lambda p: (not p.is_admin, p.name.lower()))
 
 
 async def access_levels(devops: DevOpsClient) -> dict[str, str]:
@@ -151,7 +87,3 @@ async def _entitlement_of(devops: DevOpsClient, email: str) -> dict | None:
             return item
     return None
 
-
-async def project_id(devops: DevOpsClient) -> str:
-    project = devops.project
-    return await devops.call(lambda c: c.core.get_project(project).id, idempotent=True, what="project id")

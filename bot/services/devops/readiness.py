@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 
 from bot.services.devops.client import DevOpsClient
+from bot.services.devops.projects import project_id
 
 OK_TTL_S = 60.0
 
@@ -21,6 +22,5 @@ class ProjectReachable:
     async def __call__(self) -> None:
         if self._ok_at is not None and self._clock() - self._ok_at < OK_TTL_S:
             return
-        project = self._devops.project
-        await self._devops.call(lambda c: c.core.get_project(project), idempotent=True, what="readiness")
+        await project_id(self._devops)
         self._ok_at = self._clock()

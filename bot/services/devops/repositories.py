@@ -9,42 +9,23 @@ credentials. The SDK logs request bodies at DEBUG: the connection's secret is ma
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from bot.errors import AlreadyExists
 from bot.redaction import redact_url, scrub_credentials
 from bot.services.devops.client import DevOpsClient, SdkClients
+from bot.services.devops.model import GitCredentials, ImportStatus, Repository
+from bot.services.devops.projects import project_id
 
 IMPORT_CONNECTION_PREFIX = "import-"
 
 
-@dataclass(frozen=True)
-class Repository:
-    id: str
-    name: str
-    default_branch: str  # "main" (without refs/heads/), "" for an empty repository
-    https_url: str
-    ssh_url: str
-    web_url: str
-    size: int = 0
+class RepositoryExists(AlreadyExists):
+    """A repository of that name exists already (someone created it meanwhile); ``existing`` is it if readable."""
 
-    @property
-    def empty(self) -> bool:
-        return not self.default_branch and not self.size
-
-
-@dataclass(frozen=True)
-class ImportStatus:
-    request_id: int
-    status: str  # queued | inProgress | completed | failed | abandoned
-    step: int
-    steps: tuple[str, ...]
-    error: str = ""  # credentials scrubbed
-
-    @property
-    def finished(self) -> bool:
-        return self.status in ("completed", "failed", "abandoned")
+    def __init__(self, error: AlreadyExists, existing: Repository | None) -> None:
+        super().__init__(error.message, next_step=error.next_step, title=error.title, answer=error.answer)
+        self.existing = existing
 
 
 def _repository(r: object) -> Repository:
@@ -57,6 +38,7 @@ def _repository(r: object) -> Repository:
         ssh_url=getattr(r, "ssh_url", None) or "",
         web_url=getattr(r, "web_url", None) or getattr(r, "remote_url", None) or "",
         size=int(getattr(r, "size", 0) or 0),
+        is_disabled=bool(getattr(r, "is_disabled", False)),
     )
 
 
@@ -83,10 +65,9 @@ async def find_repository(devops: DevOpsClient, name: str) -> Repository | None:
     return _repository(found) if found is not None else None
 
 
-async def create_repository(devops: DevOpsClient, name: str) -> tuple[Repository, bool]:
-    """Creates ``name``; returns (repository, created). Never sends the create twice: a failed attempt is
-    followed by a lookup, and a repository that exists already (created by someone else) raises AlreadyExists
-    with ``.existing`` set."""
+async def create_repository(devops: DevOpsClient, name: str) -> Repository:
+    """Creates ``name``. Never sends the create twice: a failed attempt is followed by a lookup; a repository that
+    exists already (created by someone else) raises RepositoryExists."""
     from azure.devops.v7_1.git.models import GitRepositoryCreateOptions
 
     project = devops.project
@@ -100,10 +81,8 @@ async def create_repository(devops: DevOpsClient, name: str) -> tuple[Repository
     try:
         created = await devops.call(create, idempotent=False, verify=verify, what="create repository")
     except AlreadyExists as exc:
-        existing = await find_repository(devops, name)
-        exc.existing = existing  # type: ignore[attr-defined]
-        raise
-    return _repository(created), True
+        raise RepositoryExists(exc, await find_repository(devops, name)) from None
+    return _repository(created)
 
 
 async def start_import(devops: DevOpsClient, repository: Repository, url: str,
@@ -138,17 +117,6 @@ async def import_status(devops: DevOpsClient, repository_id: str, request_id: in
 
 
 # ---- private sources: a temporary "git" service connection holds the credentials ----------------------------------
-@dataclass(frozen=True)
-class GitCredentials:
-    username: str
-    password: str
-
-    def __repr__(self) -> str:  # never print them, even by accident
-        return "GitCredentials(<hidden>)"
-
-    __str__ = __repr__
-
-
 def split_credentials(url: str) -> tuple[str, GitCredentials | None]:
     """``https://user:token@host/path`` -> (``https://host/path``, the credentials); a lone ``token@`` is the
     password (Git hosts take a token as either)."""
@@ -173,15 +141,14 @@ async def create_import_connection(devops: DevOpsClient, repository_name: str, u
     )
 
     project = devops.project
-    found = await devops.call(lambda c: c.core.get_project(project), idempotent=True, what="read the project")
-    project_id = str(found.id)
+    project_ref = ProjectReference(id=await project_id(devops), name=project)
     name = f"{IMPORT_CONNECTION_PREFIX}{repository_name}-{secrets.token_hex(4)}"[:120]
     endpoint = ServiceEndpoint(
         name=name, type="git", url=url, description=f"Temporary: import of {url} into {repository_name}.",
         authorization=EndpointAuthorization(scheme="UsernamePassword", parameters={
             "username": credentials.username, "password": credentials.password}),
         service_endpoint_project_references=[ServiceEndpointProjectReference(
-            name=name, project_reference=ProjectReference(id=project_id, name=project))])
+            name=name, project_reference=project_ref)])
 
     def create(c: SdkClients) -> object:
         return c.service_endpoints.create_service_endpoint(endpoint)
@@ -203,8 +170,7 @@ async def discard_import_connection(devops: DevOpsClient, connection_id: str) ->
                               what="is the import's service connection still there")
     if found is None:
         return False
-    project_id = str((await devops.call(lambda c: c.core.get_project(project), idempotent=True,
-                                        what="read the project")).id)
-    await devops.find(lambda c: c.service_endpoints.delete_service_endpoint(connection_id, [project_id]),
+    project_ids = [await project_id(devops)]
+    await devops.find(lambda c: c.service_endpoints.delete_service_endpoint(connection_id, project_ids),
                       what="delete the import's service connection")
     return True

@@ -121,11 +121,6 @@ class DevOpsAdmins:
             self._ids, self._fetched_at, self._failed_at, self._problem = frozenset(ids), now, None, ""
             return self._ids
 
-    def forget(self) -> None:
-        """Drops the cache (after onboarding changes the team, or in tests)."""
-        self._ids = None
-        self._failed_at = None
-
     async def roles_for(self, actor: Actor) -> set[Role]:
         if not actor.aad_object_id:
             return set()

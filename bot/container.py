@@ -1,29 +1,28 @@
-"""Everything a handler may use, built once at start-up and handed to each turn."""
+"""Everything a handler may use, built once at start-up (bot.runtime) and handed to each turn."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TypeVar
 
 from bot.audit import AuditLog
+from bot.backends import Backend, Connected, ReadinessCheck
 from bot.background import Background
+from bot.conversation import Messenger
+from bot.pacing import Pacing
+from bot.pending_secrets import PendingSecrets
 from bot.policy import Policy
 from bot.router import Registry
 from bot.settings import Settings
 from bot.store import Store
-from bot.turn import Messenger
 
-if TYPE_CHECKING:
-    from bot.services.devops import DevOpsClient
+C = TypeVar("C")
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-ReadinessCheck = Callable[[], Awaitable[None]]
 
 
 @dataclass
@@ -34,10 +33,15 @@ class Services:
     audit: AuditLog
     registry: Registry
     messenger: Messenger | None = None  # set once the adapter exists
-    # Azure DevOps (bot.services.devops); None when AZURE_DEVOPS_ORG_URL is unset: use devops.require(services)
-    devops: DevOpsClient | None = None
+    backends: Connected = field(default_factory=Connected)  # the configured backends' clients (bot.backends)
     background: Background = field(default_factory=Background)
+    pacing: Pacing = field(default_factory=Pacing)
+    secrets: PendingSecrets = field(default_factory=PendingSecrets)  # between a question and its Confirm
     bot_name: str = "College Bot"
     clock: Callable[[], datetime] = utc_now
     # name -> check that raises when the dependency cannot serve (for /readyz)
     readiness: dict[str, ReadinessCheck] = field(default_factory=dict)
+
+    def client(self, backend: Backend[C]) -> C:
+        """The backend's client, or a NotConfigured error that says what to set."""
+        return self.backends.get(backend)

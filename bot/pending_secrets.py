@@ -1,4 +1,4 @@
-"""Secrets held between a question and its Confirm click (e.g. an import URL with credentials)."""
+"""Secrets held between a question and its Confirm click (an import URL with credentials), in memory only."""
 
 from __future__ import annotations
 

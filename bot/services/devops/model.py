@@ -1,0 +1,238 @@
+"""The Azure DevOps data the bot uses, one plain type per concept (no SDK types, no I/O).
+
+Readers (projects.py, repositories.py, connections.py, ...) turn the service's answers into these; checks
+(workshop_checks.py) judge them; cards (cards/) show them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+AZURE_ML_ARTIFACT = "AzureML"  # the release artifact type of the Machine Learning extension
+
+# Service connection types and schemes people meet in the workshop, by the names the portal shows.
+KIND_NAMES = {
+    "azurerm": "Azure Resource Manager",
+    "github": "GitHub",
+    "githubenterprise": "GitHub Enterprise Server",
+    "git": "Other Git",
+    "generic": "Generic",
+    "dockerregistry": "Docker Registry",
+    "kubernetes": "Kubernetes",
+    "azureml": "Azure Machine Learning",
+}
+SCHEME_NAMES = {
+    "serviceprincipal": "Service principal (secret)",
+    "workloadidentityfederation": "Workload identity federation",
+    "managedserviceidentity": "Managed identity",
+    "personalaccesstoken": "Personal access token",
+    "token": "Token",
+    "installationtoken": "GitHub App",
+    "oauth": "OAuth",
+    "usernamepassword": "Username and password",
+}
+
+
+# ---- project, team, people ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Project:
+    id: str
+    name: str
+    web_url: str = ""
+
+
+@dataclass(frozen=True)
+class Team:
+    id: str
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Member:
+    """A person in a team (groups that are team members are not people, and are left out by the readers)."""
+
+    name: str
+    email: str  # the principal name (UPN)
+    descriptor: str = ""
+    is_admin: bool = False
+    access_level: str = ""  # "Basic", "Stakeholder", "" when unknown
+
+
+@dataclass(frozen=True)
+class Onboarded:
+    email: str
+    outcome: str  # "added" | "already" | "failed"
+    detail: str = ""
+    name: str = ""
+
+
+# ---- repositories -----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Repository:
+    id: str
+    name: str
+    default_branch: str = ""  # "main" (without refs/heads/), "" before the first push
+    https_url: str = ""
+    ssh_url: str = ""
+    web_url: str = ""
+    size: int = 0
+    is_disabled: bool = False
+
+    @property
+    def empty(self) -> bool:
+        """Nothing pushed or imported yet: no default branch and no data (Azure DevOps imports only into these)."""
+        return not self.default_branch and not self.size
+
+
+@dataclass(frozen=True)
+class ImportStatus:
+    request_id: int
+    status: str  # queued | inProgress | completed | failed | abandoned
+    step: int
+    steps: tuple[str, ...]
+    error: str = ""  # credentials scrubbed
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("completed", "failed", "abandoned")
+
+
+@dataclass(frozen=True)
+class GitCredentials:
+    username: str
+    password: str
+
+    def __repr__(self) -> str:  # never print them, even by accident
+        return "GitCredentials(<hidden>)"
+
+    __str__ = __repr__
+
+
+# ---- service connections ----------------------------------------------------------------------------------------
+class TestState(StrEnum):
+    __test__ = False  # not a pytest test class
+
+    PASSED = "passed"
+    FAILED = "failed"  # the service tested it and said no: ``message`` is its reason
+    TIMED_OUT = "timed_out"  # no verdict within the time limit
+    ERROR = "error"  # the test could not be run (Azure DevOps failed): ``message`` says why
+
+
+@dataclass(frozen=True)
+class ConnectionTest:
+    state: TestState
+    message: str = ""
+    status_code: str = ""
+    seconds: float = 0.0
+    advice: str = ""  # for ERROR: what the failed call's error says to do (e.g. "Try again in 30 seconds.")
+
+    __test__ = False  # not a pytest test class
+
+    @property
+    def passed(self) -> bool:
+        return self.state is TestState.PASSED
+
+
+@dataclass(frozen=True)
+class LastExecution:
+    result: str  # "succeeded", "failed", ...
+    definition: str  # the pipeline that used the connection
+    run: str  # "Release-12"
+    finished: datetime | None
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class ServiceConnection:
+    id: str
+    name: str
+    type: str  # the service's type id: "azurerm", "github", ...
+    scheme: str  # "ServicePrincipal", "PersonalAccessToken", ...
+    is_ready: bool
+    url: str = ""
+    description: str = ""
+    web_url: str = ""
+    parameters: dict[str, str] = field(default_factory=dict)  # authorization parameters, secrets never included
+    data: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return KIND_NAMES.get(self.type.lower(), self.type)
+
+    @property
+    def scheme_name(self) -> str:
+        return SCHEME_NAMES.get(self.scheme.lower(), self.scheme or "none")
+
+    def parameter(self, name: str) -> str:
+        return next((v for k, v in self.parameters.items() if k.lower() == name.lower()), "") or ""
+
+    @property
+    def service_principal_id(self) -> str:
+        return self.parameter("serviceprincipalid")
+
+    def is_type(self, type_id: str) -> bool:
+        return self.type.lower() == type_id.lower()
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """What a failed TestConnection means, in plain words, and what to do about it."""
+
+    summary: str  # one line in plain words
+    next_step: str  # what to click or type
+
+
+# ---- pipelines library, extensions, releases --------------------------------------------------------------------
+@dataclass(frozen=True)
+class SecureFile:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Extension:
+    publisher_id: str
+    extension_id: str
+    name: str
+    version: str = ""
+    flags: str = ""
+
+    @property
+    def is_disabled(self) -> bool:
+        return "disabled" in self.flags.lower()
+
+
+@dataclass(frozen=True)
+class Artifact:
+    alias: str
+    type: str
+    connection_id: str = ""
+    connection_name: str = ""
+    model: str = ""  # for an Azure ML model artifact
+
+    @property
+    def is_azure_ml_model(self) -> bool:
+        return self.type.lower() == AZURE_ML_ARTIFACT.lower()
+
+
+@dataclass(frozen=True)
+class ReleaseDefinition:
+    id: int
+    name: str
+    web_url: str = ""
+    artifacts: tuple[Artifact, ...] = ()
+
+
+# ---- checks -----------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CheckResult:
+    """One item of a readiness check (doctor): passes, or fails with exactly what to do."""
+
+    title: str  # "Repository aidevcollege is imported"
+    state: str  # "pass" | "fail" | "timeout" | "error" | "pending"
+    detail: str = ""  # what was found
+    reason: str = ""  # a service's own words (TestConnection), shown verbatim
+    next_step: str = ""  # exactly what to do when it fails
