@@ -6,14 +6,14 @@ import logging
 
 from bot.logging_setup import current_correlation_id
 from bot.redaction import scrub_credentials
-from bot.store import AuditEntry, Store
+from bot.store import AuditEntry, AuditTrail
 from bot.turn import Actor
 
 log = logging.getLogger(__name__)
 
 
 class AuditLog:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: AuditTrail) -> None:
         self._store = store
 
     async def record(

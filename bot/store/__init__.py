@@ -1,16 +1,29 @@
-"""Persistence for College Bot: the Store port, its implementations, and ``open_store``."""
+"""Persistence for College Bot: the store concerns (one Protocol each), ``Store``, and ``open_store``."""
 
 from __future__ import annotations
 
-from bot.store.base import AuditEntry, ConfirmationToken, ETagConflict, StateItem, Store
+from bot.store.audit import AuditEntry, AuditTrail
+from bot.store.base import Store
+from bot.store.dedup import ActivityDedup
+from bot.store.lifecycle import StoreClosed, StoreLifecycle
+from bot.store.references import ConversationReferences
+from bot.store.state import ETagConflict, StateItem, VersionedState
+from bot.store.tokens import ConfirmationToken, SingleUseTokens
 
 __all__ = [
     "SUPPORTED_SCHEMES",
+    "ActivityDedup",
     "AuditEntry",
+    "AuditTrail",
     "ConfirmationToken",
+    "ConversationReferences",
     "ETagConflict",
+    "SingleUseTokens",
     "StateItem",
     "Store",
+    "StoreClosed",
+    "StoreLifecycle",
+    "VersionedState",
     "open_store",
 ]
 

@@ -1,4 +1,4 @@
-"""``SqliteStore``: the embedded implementation of the Store port (stdlib ``sqlite3``).
+"""``SqliteStore``: the embedded implementation of every store concern (stdlib ``sqlite3``).
 
 Threading model: one connection, used only from one dedicated worker thread. Every public
 method hands a small synchronous function to that thread and awaits it, so the event loop never
@@ -25,8 +25,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.store.base import AuditEntry, ConfirmationToken, ETagConflict, StateItem
+from bot.store.audit import AuditEntry
+from bot.store.lifecycle import StoreClosed
 from bot.store.sqlite_schema import migrate
+from bot.store.state import ETagConflict, StateItem
+from bot.store.tokens import ConfirmationToken
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +43,6 @@ BUSY_TIMEOUT_MS = 5000
 URL_SCHEME = "sqlite"
 
 _T = TypeVar("_T")
-
-
-class StoreClosed(RuntimeError):
-    """The store was closed; it cannot serve any more calls."""
 
 
 def path_from_url(url: str) -> str:
@@ -129,7 +128,7 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 class SqliteStore:
-    """The Store port on an embedded SQLite database (see ``bot.store.base.Store``)."""
+    """Every store concern on an embedded SQLite database (see ``bot.store.base.Store``)."""
 
     def __init__(self, path: str | Path) -> None:
         """Prepare a store on ``path`` (``":memory:"`` for a private in-memory database).
