@@ -9,6 +9,7 @@ from bot.store.lifecycle import StoreClosed, StoreLifecycle
 from bot.store.references import ConversationReferences
 from bot.store.state import ETagConflict, StateItem, VersionedState
 from bot.store.tokens import ConfirmationToken, SingleUseTokens
+from bot.store.url import SCHEMES, UnsupportedStoreUrl, check_store_url, open_store
 
 __all__ = [
     "SUPPORTED_SCHEMES",
@@ -23,27 +24,10 @@ __all__ = [
     "Store",
     "StoreClosed",
     "StoreLifecycle",
+    "UnsupportedStoreUrl",
     "VersionedState",
+    "check_store_url",
     "open_store",
 ]
 
-SUPPORTED_SCHEMES = ("sqlite",)
-
-
-async def open_store(url: str) -> Store:
-    """Open the store named by ``url``, choosing the implementation by its scheme.
-
-    Supported: ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db``,
-    ``sqlite:///:memory:``. Any other scheme raises ``ValueError``. Only the scheme is ever echoed
-    in errors, since store URLs may carry credentials.
-    """
-    scheme, sep, _ = url.partition("://")
-    scheme = scheme.lower()
-    if not sep or scheme not in SUPPORTED_SCHEMES:
-        supported = ", ".join(f"{name}://" for name in SUPPORTED_SCHEMES)
-        shown = f"{scheme!r}" if sep else "none"
-        raise ValueError(f"unsupported store URL scheme {shown}; supported schemes: {supported}")
-    # Imported lazily: only the chosen backend is loaded.
-    from bot.store.sqlite import SqliteStore
-
-    return await SqliteStore.open(url)
+SUPPORTED_SCHEMES = tuple(scheme.name for scheme in SCHEMES)

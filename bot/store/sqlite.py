@@ -63,6 +63,16 @@ def path_from_url(url: str) -> str:
     return path
 
 
+def check_url(url: str) -> None:
+    """Raise ``ValueError`` unless ``url`` is a well-formed ``sqlite:///<path>`` URL (see bot.store.url)."""
+    path_from_url(url)
+
+
+async def open_url(url: str) -> SqliteStore:
+    """Open the store of a ``sqlite:///<path>`` URL (the backend's entry point, see bot.store.url)."""
+    return await SqliteStore.open(url)
+
+
 def _utc_text(moment: datetime) -> str:
     """Fixed-width UTC text for a timezone-aware datetime (naive ones are refused)."""
     if moment.tzinfo is None or moment.utcoffset() is None:
