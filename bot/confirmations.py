@@ -52,7 +52,7 @@ async def ask_confirmation(
     await services.store.put_confirmation(
         ConfirmationToken(
             token=token,
-            verb=operation,
+            operation=operation,
             requested_by=turn.actor.key,
             payload={"data": data, "title": title, "summary": summary, "note": note, "requester": turn.actor.name},
             expires_at=expires,
@@ -82,9 +82,9 @@ async def confirm(turn: Turn, token_value: str) -> Reply:
         return Reply(card=closed_card("Nothing to confirm", "This request has expired or was already handled. "
                                       "Ask again if it is still needed."))
     payload = pending.payload
-    spec = services.registry.operation_spec(pending.verb)
+    spec = services.registry.operation_spec(pending.operation)
     if pending.requested_by != turn.actor.key:
-        await services.audit.record(turn.actor, f"{pending.verb}.confirm", outcome="refused",
+        await services.audit.record(turn.actor, f"{pending.operation}.confirm", outcome="refused",
                                     target=_target(payload["data"]), conversation_id=turn.where.conversation_id,
                                     detail="not the requester")
         note = f"{turn.actor.name}: only {payload['requester']}, who asked, can confirm this."
@@ -92,7 +92,7 @@ async def confirm(turn: Turn, token_value: str) -> Reply:
                                        payload["requester"], token_value, pending.expires_at or now, note))
     if spec is None or not services.policy.allows(spec.role, turn.roles):
         await services.store.take_confirmation(token_value, now)
-        await services.audit.record(turn.actor, f"{pending.verb}.confirm", outcome="refused",
+        await services.audit.record(turn.actor, f"{pending.operation}.confirm", outcome="refused",
                                     target=_target(payload["data"]), conversation_id=turn.where.conversation_id,
                                     detail="role no longer held")
         what = spec.what if spec else "do this"
@@ -109,7 +109,7 @@ async def confirm(turn: Turn, token_value: str) -> Reply:
     # Teams gives a card action only seconds: answer now, and show the outcome when the work is done.
     card_id = turn.action.card_activity_id if turn.action else ""
     answered_at = asyncio.get_running_loop().time()
-    services.background.start(f"confirmed {pending.verb}",
+    services.background.start(f"confirmed {pending.operation}",
                               _show_later(services, turn.where.conversation_id, card_id, work, answered_at))
     return Reply(card=working_card(payload["title"], turn.actor.name, now))
 
@@ -156,7 +156,7 @@ async def cancel(turn: Turn, token_value: str) -> Reply:
                                        payload["requester"], token_value, pending.expires_at or now, note))
     if await services.store.take_confirmation(token_value, now) is None:
         return Reply(card=closed_card("Nothing to cancel", "This request was already handled."))
-    await services.audit.record(turn.actor, pending.verb, outcome="cancelled", target=_target(payload["data"]),
+    await services.audit.record(turn.actor, pending.operation, outcome="cancelled", target=_target(payload["data"]),
                                 conversation_id=turn.where.conversation_id)
     return await _finish(turn, Reply(card=closed_card(payload["title"], "Cancelled, nothing was changed,",
                                                       turn.actor.name, now)))

@@ -156,9 +156,13 @@ class SqliteStore:
         """Open (creating parent folders, file and schema as needed) the store of a sqlite:/// URL."""
         path = path_from_url(url)
         store = cls(path)
-        if path != ":memory:":
-            await store._call(lambda: Path(path).parent.mkdir(parents=True, exist_ok=True))
-        await store.ping()
+        try:
+            if path != ":memory:":
+                await store._call(lambda: Path(path).parent.mkdir(parents=True, exist_ok=True))
+            await store.ping()
+        except BaseException:
+            await store.close()  # no worker thread is left behind by a store that did not open
+            raise
         return store
 
     @property
@@ -325,7 +329,7 @@ class SqliteStore:
     async def put_confirmation(self, token: ConfirmationToken) -> None:
         row = (
             token.token,
-            token.verb,
+            token.operation,
             token.requested_by,
             _dumps(token.payload),
             None if token.expires_at is None else _utc_text(token.expires_at),
@@ -335,7 +339,7 @@ class SqliteStore:
             with _transaction(conn):
                 try:
                     conn.execute(
-                        "INSERT INTO confirmations (token, verb, requested_by, payload, expires_at) "
+                        "INSERT INTO confirmations (token, operation, requested_by, payload, expires_at) "
                         "VALUES (?, ?, ?, ?, ?)",
                         row,
                     )
@@ -372,16 +376,16 @@ class SqliteStore:
     @staticmethod
     def _live_confirmation(conn: sqlite3.Connection, token: str, now_text: str) -> ConfirmationToken | None:
         row = conn.execute(
-            "SELECT token, verb, requested_by, payload, expires_at FROM confirmations "
+            "SELECT token, operation, requested_by, payload, expires_at FROM confirmations "
             "WHERE token = ? AND used_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
             (token, now_text),
         ).fetchone()
         if row is None:
             return None
-        token_id, verb, requested_by, payload, expires_at = row
+        token_id, operation, requested_by, payload, expires_at = row
         return ConfirmationToken(
             token=token_id,
-            verb=verb,
+            operation=operation,
             requested_by=requested_by,
             payload=json.loads(payload),
             expires_at=_from_utc_text(expires_at),

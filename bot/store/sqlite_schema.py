@@ -64,7 +64,12 @@ CREATE TABLE seen_activities (
 CREATE INDEX seen_activities_seen_at ON seen_activities (seen_at);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1,)
+# v2: the confirmations' "verb" column holds an operation name ("repo.create"): call it that.
+_V2 = """
+ALTER TABLE confirmations RENAME COLUMN verb TO operation;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

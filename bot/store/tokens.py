@@ -12,7 +12,7 @@ class ConfirmationToken:
     """A pending confirmation: which operation, asked by whom, with what data, until when."""
 
     token: str
-    verb: str
+    operation: str  # the registered operation's name, e.g. "repo.create"
     requested_by: str  # Entra object id (or channel user id) of the person who asked
     payload: dict[str, Any] = field(default_factory=dict)
     expires_at: datetime | None = None

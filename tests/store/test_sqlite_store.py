@@ -12,6 +12,7 @@ import pytest
 
 from bot.store import ConfirmationToken, ETagConflict, open_store
 from bot.store.sqlite import SqliteStore
+from bot.store.sqlite_schema import MIGRATIONS, SCHEMA_VERSION, SchemaTooNew
 
 pytestmark = pytest.mark.asyncio
 
@@ -44,16 +45,53 @@ async def test_sqlite_schema_version_and_wal(tmp_path: Path) -> None:
 
     conn = sqlite3.connect(tmp_path / "bot.db")
     try:
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,)]
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     finally:
         conn.close()
 
 
+def _database_at_version(path: Path, version: int) -> sqlite3.Connection:
+    """A database as an older bot left it: the first ``version`` migrations applied, nothing more."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for number, script in enumerate(MIGRATIONS[:version], start=1):
+        conn.executescript(script)
+        conn.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
+    return conn
+
+
+async def test_sqlite_v1_database_opens_and_keeps_its_confirmations(tmp_path: Path) -> None:
+    conn = _database_at_version(tmp_path / "bot.db", 1)
+    conn.execute(
+        "INSERT INTO confirmations (token, verb, requested_by, payload, expires_at) VALUES (?, ?, ?, ?, ?)",
+        ("tok-1", "repo.create", "aad-1", '{"data": {"name": "x"}}', "2025-03-01T12:05:00.000000+00:00"),
+    )
+    conn.close()
+
+    store = await SqliteStore.open(f"sqlite:///{tmp_path / 'bot.db'}")
+    try:
+        taken = await store.take_confirmation("tok-1", NOW)
+    finally:
+        await store.close()
+
+    assert taken == ConfirmationToken(token="tok-1", operation="repo.create", requested_by="aad-1",
+                                      payload={"data": {"name": "x"}}, expires_at=NOW + timedelta(minutes=5))
+
+
+async def test_sqlite_database_from_a_newer_bot_is_refused(tmp_path: Path) -> None:
+    conn = _database_at_version(tmp_path / "bot.db", SCHEMA_VERSION)
+    conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION + 1,))
+    conn.close()
+
+    with pytest.raises(SchemaTooNew):
+        await SqliteStore.open(f"sqlite:///{tmp_path / 'bot.db'}")
+
+
 async def test_sqlite_two_connections_take_exactly_once(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'bot.db'}"
     one, two = await SqliteStore.open(url), await SqliteStore.open(url)
-    token = ConfirmationToken(token="tok-1", verb="repo.delete", requested_by="aad-1", payload={"repo": "x"},
+    token = ConfirmationToken(token="tok-1", operation="repo.delete", requested_by="aad-1", payload={"repo": "x"},
                               expires_at=NOW + timedelta(minutes=5))
     try:
         await one.put_confirmation(token)

@@ -18,7 +18,11 @@ NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 def _token(token: str = "tok-1", expires_at: datetime | None = NOW + timedelta(minutes=5)) -> ConfirmationToken:
     return ConfirmationToken(
-        token=token, verb="repo.delete", requested_by="aad-1", payload={"repo": "x", "n": [1, 2]}, expires_at=expires_at
+        token=token,
+        operation="repo.delete",
+        requested_by="aad-1",
+        payload={"repo": "x", "n": [1, 2]},
+        expires_at=expires_at,
     )
 
 
