@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.store.audit import AuditEntry, AuditTrail
 from bot.store.base import Store
 from bot.store.dedup import ActivityDedup
+from bot.store.journal import DuplicateIntent, RecordedWork, UnknownIntent, WorkIntent, WorkJournal, WorkOutcome
 from bot.store.lifecycle import StoreClosed, StoreLifecycle
 from bot.store.references import ConversationReferences
 from bot.store.state import ETagConflict, StateItem, VersionedState
@@ -18,14 +19,20 @@ __all__ = [
     "AuditTrail",
     "ConfirmationToken",
     "ConversationReferences",
+    "DuplicateIntent",
     "ETagConflict",
+    "RecordedWork",
     "SingleUseTokens",
     "StateItem",
     "Store",
     "StoreClosed",
     "StoreLifecycle",
+    "UnknownIntent",
     "UnsupportedStoreUrl",
     "VersionedState",
+    "WorkIntent",
+    "WorkJournal",
+    "WorkOutcome",
     "check_store_url",
     "open_store",
 ]

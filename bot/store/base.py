@@ -7,6 +7,7 @@ Each concern is its own Protocol in its own module, so a backend can provide the
 * ``AuditTrail`` (bot/store/audit.py): the append-only audit trail;
 * ``SingleUseTokens`` (bot/store/tokens.py): expiring confirmation tokens, usable once;
 * ``ActivityDedup`` (bot/store/dedup.py): retried activities are seen once;
+* ``WorkJournal`` (bot/store/journal.py): confirmed work's intent before it starts, its outcome after;
 * ``StoreLifecycle`` (bot/store/lifecycle.py): ``ping`` and ``close``, provided by every backend.
 
 Code that needs one concern takes that Protocol; ``Store`` is all of them together.
@@ -22,6 +23,7 @@ from typing import Protocol, runtime_checkable
 
 from bot.store.audit import AuditEntry, AuditTrail
 from bot.store.dedup import ActivityDedup
+from bot.store.journal import DuplicateIntent, RecordedWork, UnknownIntent, WorkIntent, WorkJournal, WorkOutcome
 from bot.store.lifecycle import StoreClosed, StoreLifecycle
 from bot.store.references import ConversationReferences
 from bot.store.state import ETagConflict, StateItem, VersionedState
@@ -33,18 +35,31 @@ __all__ = [
     "AuditTrail",
     "ConfirmationToken",
     "ConversationReferences",
+    "DuplicateIntent",
     "ETagConflict",
+    "RecordedWork",
     "SingleUseTokens",
     "StateItem",
     "Store",
     "StoreClosed",
     "StoreLifecycle",
+    "UnknownIntent",
     "VersionedState",
+    "WorkIntent",
+    "WorkJournal",
+    "WorkOutcome",
 ]
 
 
 @runtime_checkable
 class Store(
-    VersionedState, ConversationReferences, AuditTrail, SingleUseTokens, ActivityDedup, StoreLifecycle, Protocol
+    VersionedState,
+    ConversationReferences,
+    AuditTrail,
+    SingleUseTokens,
+    ActivityDedup,
+    WorkJournal,
+    StoreLifecycle,
+    Protocol,
 ):
     """Every store concern in one object (what ``open_store`` returns)."""

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.store.audit import AuditEntry
+from bot.store.journal import DuplicateIntent, RecordedWork, UnknownIntent, WorkIntent, WorkOutcome
 from bot.store.lifecycle import StoreClosed
 from bot.store.sqlite_schema import migrate
 from bot.store.state import ETagConflict, StateItem
@@ -121,6 +122,33 @@ def _audit_entry(
         detail=detail,
         correlation_id=correlation_id,
     )
+
+
+def _recorded_work(
+    work_id: str,
+    operation: str,
+    requested_by: str,
+    conversation_id: str,
+    card_activity_id: str,
+    at: str,
+    data: str,
+    outcome: str | None,
+    outcome_at: str | None,
+    detail: str | None,
+) -> RecordedWork:
+    """A ``RecordedWork`` from a work_journal row (columns in table order)."""
+    intent = WorkIntent(
+        id=work_id,
+        operation=operation,
+        requested_by=requested_by,
+        conversation_id=conversation_id,
+        card_activity_id=card_activity_id,
+        at=_from_utc_text(at),
+        data=json.loads(data),
+    )
+    if outcome is None:
+        return RecordedWork(intent)
+    return RecordedWork(intent, WorkOutcome(outcome=outcome, at=_from_utc_text(outcome_at), detail=detail or ""))
 
 
 @contextmanager
@@ -406,6 +434,78 @@ class SqliteStore:
                     ).rowcount
                     == 1
                 )
+
+        return await self._with_conn(run)
+
+    # ---- work journal ---------------------------------------------------------------------------
+
+    async def record_intent(self, intent: WorkIntent) -> None:
+        if not intent.id or not intent.operation:
+            raise ValueError("a work intent needs an id and an operation")
+        try:
+            data = _dumps(intent.data)
+        except TypeError as exc:
+            raise ValueError("a work intent's data must be JSON-compatible") from exc
+        row = (
+            intent.id,
+            intent.operation,
+            intent.requested_by,
+            intent.conversation_id,
+            intent.card_activity_id,
+            _utc_text(intent.at),
+            data,
+        )
+
+        def run(conn: sqlite3.Connection) -> None:
+            with _transaction(conn):
+                try:
+                    conn.execute(
+                        "INSERT INTO work_journal (id, operation, requested_by, conversation_id, card_activity_id, "
+                        "at, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        row,
+                    )
+                except sqlite3.IntegrityError as exc:
+                    raise DuplicateIntent("a work intent with this id is already recorded") from exc
+
+        await self._with_conn(run)
+
+    async def record_outcome(self, intent_id: str, outcome: WorkOutcome) -> bool:
+        if not outcome.outcome:
+            raise ValueError("a work outcome must not be empty")
+        row = (outcome.outcome, _utc_text(outcome.at), outcome.detail, intent_id)
+
+        def run(conn: sqlite3.Connection) -> bool:
+            with _transaction(conn):
+                updated = conn.execute(
+                    "UPDATE work_journal SET outcome = ?, outcome_at = ?, detail = ? WHERE id = ? AND outcome IS NULL",
+                    row,
+                ).rowcount
+                if updated:
+                    return True
+                if conn.execute("SELECT 1 FROM work_journal WHERE id = ?", (intent_id,)).fetchone() is None:
+                    raise UnknownIntent("no work intent with this id was recorded")
+                return False
+
+        return await self._with_conn(run)
+
+    async def unfinished_intents(self) -> list[WorkIntent]:
+        def run(conn: sqlite3.Connection) -> list[WorkIntent]:
+            rows = conn.execute(
+                "SELECT id, operation, requested_by, conversation_id, card_activity_id, at, data, outcome, outcome_at, "
+                "detail FROM work_journal WHERE outcome IS NULL ORDER BY at, rowid"
+            )
+            return [_recorded_work(*row).intent for row in rows]
+
+        return await self._with_conn(run)
+
+    async def get_work(self, intent_id: str) -> RecordedWork | None:
+        def run(conn: sqlite3.Connection) -> RecordedWork | None:
+            row = conn.execute(
+                "SELECT id, operation, requested_by, conversation_id, card_activity_id, at, data, outcome, outcome_at, "
+                "detail FROM work_journal WHERE id = ?",
+                (intent_id,),
+            ).fetchone()
+            return None if row is None else _recorded_work(*row)
 
         return await self._with_conn(run)
 

@@ -25,11 +25,12 @@ from bot.store import (
     SingleUseTokens,
     StoreLifecycle,
     VersionedState,
+    WorkJournal,
     open_store,
 )
 
 EVERY_CONCERN: frozenset[type] = frozenset(
-    {VersionedState, ConversationReferences, AuditTrail, SingleUseTokens, ActivityDedup, StoreLifecycle}
+    {VersionedState, ConversationReferences, AuditTrail, SingleUseTokens, ActivityDedup, WorkJournal, StoreLifecycle}
 )
 
 
