@@ -7,13 +7,13 @@ import logging
 from bot.activity import Actor
 from bot.logging_setup import current_correlation_id
 from bot.redaction import scrub_credentials
-from bot.store import AuditEntry, Store
+from bot.store import AuditEntry, AuditTrail
 
 log = logging.getLogger(__name__)
 
 
 class AuditLog:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: AuditTrail) -> None:
         self._store = store
 
     async def record(

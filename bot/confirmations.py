@@ -48,7 +48,7 @@ async def ask_confirmation(
     await services.store.put_confirmation(
         ConfirmationToken(
             token=token,
-            verb=operation,
+            operation=operation,
             requested_by=turn.actor.key,
             payload={"data": data, "title": title, "summary": summary, "note": note, "requester": turn.actor.name},
             expires_at=expires,
@@ -78,7 +78,7 @@ async def confirm(turn: Turn, token_value: str) -> Reply:
     if pending is None:
         return Reply(card=closed_card("Nothing to confirm", "This request has expired or was already handled. "
                                       "Ask again if it is still needed."))
-    operation, payload = pending.verb, pending.payload
+    operation, payload = pending.operation, pending.payload
     target = _target(payload["data"])
     if pending.requested_by != turn.actor.key:
         await services.audit.record(turn.actor, f"{operation}.confirm", outcome="refused", target=target,
@@ -127,7 +127,7 @@ async def cancel(turn: Turn, token_value: str) -> Reply:
         return _only_the_requester(turn, pending, "cancel")
     if await services.store.take_confirmation(token_value, now) is None:
         return Reply(card=closed_card("Nothing to cancel", "This request was already handled."))
-    await services.audit.record(turn.actor, pending.verb, outcome="cancelled", target=_target(pending.payload["data"]),
-                                conversation_id=turn.where.conversation_id)
+    await services.audit.record(turn.actor, pending.operation, outcome="cancelled",
+                                target=_target(pending.payload["data"]), conversation_id=turn.where.conversation_id)
     return await shared(turn, Reply(card=closed_card(pending.payload["title"], "Cancelled, nothing was changed,",
                                                      turn.actor.name, now)))

@@ -14,7 +14,7 @@ from botbuilder.schema import ActivityTypes, ConversationReference
 
 from bot.connector_retry import with_connector_retry
 from bot.errors import NotFound
-from bot.store import Store
+from bot.store import ConversationReferences
 from bot.teams_edge import reply_activity
 from bot.turn import Reply
 
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 class BotMessenger:
     """The Messenger port: send to, or update a message in, a conversation the bot knows."""
 
-    def __init__(self, adapter: CloudAdapter, store: Store, app_id: str) -> None:
+    def __init__(self, adapter: CloudAdapter, store: ConversationReferences, app_id: str) -> None:
         self._adapter = adapter
         self._store = store
         self._app_id = app_id

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.store.url import check_store_url
+
 VERSION = "0.1.0"
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 
@@ -165,8 +167,10 @@ class Settings(BaseSettings):
             problems.append("AZURE_TENANT_ID is missing (AZURE_CLIENT_SECRET is set)")
         if self.devops_org_url and not (self.devops_project and self.devops_team):
             problems.append("AZURE_DEVOPS_PROJECT and AZURE_DEVOPS_TEAM must not be empty")
-        if not self.store_url.startswith("sqlite:///"):
-            problems.append("STORE_URL must look like sqlite:///<path>")
+        try:
+            check_store_url(self.store_url)
+        except ValueError as exc:  # the message never repeats the URL, which may hold credentials
+            problems.append(f"STORE_URL: {exc}")
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -1,4 +1,4 @@
-"""``StoreBackedStorage``: a ``botbuilder.core.Storage`` over the Store port.
+"""``StoreBackedStorage``: a ``botbuilder.core.Storage`` over the store's ``VersionedState``.
 
 botbuilder's ``ConversationState``/``UserState`` read a dict per scope, keep it for the turn, and
 write it back with its ``"e_tag"`` key. This adapter gives that round trip real optimistic
@@ -28,7 +28,7 @@ from typing import Any
 from botbuilder.core import Storage
 
 from bot.store import state_codec
-from bot.store.base import ETagConflict, Store
+from bot.store.state import ETagConflict, VersionedState
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +39,9 @@ __all__ = ["E_TAG", "ETagConflict", "StoreBackedStorage"]
 
 
 class StoreBackedStorage(Storage):
-    """botbuilder ``Storage`` persisting to a ``Store``; stale writes raise ``ETagConflict``."""
+    """botbuilder ``Storage`` persisting to a ``VersionedState``; stale writes raise ``ETagConflict``."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: VersionedState) -> None:
         self._store = store
 
     async def read(self, keys: Iterable[str]) -> dict[str, Any]:

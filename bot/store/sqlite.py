@@ -1,4 +1,4 @@
-"""``SqliteStore``: the embedded implementation of the Store port (stdlib ``sqlite3``).
+"""``SqliteStore``: the embedded implementation of every store concern (stdlib ``sqlite3``).
 
 Threading model: one connection, used only from one dedicated worker thread. Every public
 method hands a small synchronous function to that thread and awaits it, so the event loop never
@@ -25,8 +25,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.store.base import AuditEntry, ConfirmationToken, ETagConflict, StateItem
+from bot.store.audit import AuditEntry
+from bot.store.journal import DuplicateIntent, RecordedWork, UnknownIntent, WorkIntent, WorkOutcome
+from bot.store.lifecycle import StoreClosed
 from bot.store.sqlite_schema import migrate
+from bot.store.state import ETagConflict, StateItem
+from bot.store.tokens import ConfirmationToken
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +44,6 @@ BUSY_TIMEOUT_MS = 5000
 URL_SCHEME = "sqlite"
 
 _T = TypeVar("_T")
-
-
-class StoreClosed(RuntimeError):
-    """The store was closed; it cannot serve any more calls."""
 
 
 def path_from_url(url: str) -> str:
@@ -62,6 +62,16 @@ def path_from_url(url: str) -> str:
     if not path:
         raise ValueError("sqlite URL has no database path")
     return path
+
+
+def check_url(url: str) -> None:
+    """Raise ``ValueError`` unless ``url`` is a well-formed ``sqlite:///<path>`` URL (see bot.store.url)."""
+    path_from_url(url)
+
+
+async def open_url(url: str) -> SqliteStore:
+    """Open the store of a ``sqlite:///<path>`` URL (the backend's entry point, see bot.store.url)."""
+    return await SqliteStore.open(url)
 
 
 def _utc_text(moment: datetime) -> str:
@@ -114,6 +124,33 @@ def _audit_entry(
     )
 
 
+def _recorded_work(
+    work_id: str,
+    operation: str,
+    requested_by: str,
+    conversation_id: str,
+    card_activity_id: str,
+    at: str,
+    data: str,
+    outcome: str | None,
+    outcome_at: str | None,
+    detail: str | None,
+) -> RecordedWork:
+    """A ``RecordedWork`` from a work_journal row (columns in table order)."""
+    intent = WorkIntent(
+        id=work_id,
+        operation=operation,
+        requested_by=requested_by,
+        conversation_id=conversation_id,
+        card_activity_id=card_activity_id,
+        at=_from_utc_text(at),
+        data=json.loads(data),
+    )
+    if outcome is None:
+        return RecordedWork(intent)
+    return RecordedWork(intent, WorkOutcome(outcome=outcome, at=_from_utc_text(outcome_at), detail=detail or ""))
+
+
 @contextmanager
 def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """A write transaction taken up front (``BEGIN IMMEDIATE``): commit on success, else roll back."""
@@ -129,7 +166,7 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 class SqliteStore:
-    """The Store port on an embedded SQLite database (see ``bot.store.base.Store``)."""
+    """Every store concern on an embedded SQLite database (see ``bot.store.base.Store``)."""
 
     def __init__(self, path: str | Path) -> None:
         """Prepare a store on ``path`` (``":memory:"`` for a private in-memory database).
@@ -147,9 +184,13 @@ class SqliteStore:
         """Open (creating parent folders, file and schema as needed) the store of a sqlite:/// URL."""
         path = path_from_url(url)
         store = cls(path)
-        if path != ":memory:":
-            await store._call(lambda: Path(path).parent.mkdir(parents=True, exist_ok=True))
-        await store.ping()
+        try:
+            if path != ":memory:":
+                await store._call(lambda: Path(path).parent.mkdir(parents=True, exist_ok=True))
+            await store.ping()
+        except BaseException:
+            await store.close()  # no worker thread is left behind by a store that did not open
+            raise
         return store
 
     @property
@@ -316,7 +357,7 @@ class SqliteStore:
     async def put_confirmation(self, token: ConfirmationToken) -> None:
         row = (
             token.token,
-            token.verb,
+            token.operation,
             token.requested_by,
             _dumps(token.payload),
             None if token.expires_at is None else _utc_text(token.expires_at),
@@ -326,7 +367,7 @@ class SqliteStore:
             with _transaction(conn):
                 try:
                     conn.execute(
-                        "INSERT INTO confirmations (token, verb, requested_by, payload, expires_at) "
+                        "INSERT INTO confirmations (token, operation, requested_by, payload, expires_at) "
                         "VALUES (?, ?, ?, ?, ?)",
                         row,
                     )
@@ -363,16 +404,16 @@ class SqliteStore:
     @staticmethod
     def _live_confirmation(conn: sqlite3.Connection, token: str, now_text: str) -> ConfirmationToken | None:
         row = conn.execute(
-            "SELECT token, verb, requested_by, payload, expires_at FROM confirmations "
+            "SELECT token, operation, requested_by, payload, expires_at FROM confirmations "
             "WHERE token = ? AND used_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
             (token, now_text),
         ).fetchone()
         if row is None:
             return None
-        token_id, verb, requested_by, payload, expires_at = row
+        token_id, operation, requested_by, payload, expires_at = row
         return ConfirmationToken(
             token=token_id,
-            verb=verb,
+            operation=operation,
             requested_by=requested_by,
             payload=json.loads(payload),
             expires_at=_from_utc_text(expires_at),
@@ -393,6 +434,78 @@ class SqliteStore:
                     ).rowcount
                     == 1
                 )
+
+        return await self._with_conn(run)
+
+    # ---- work journal ---------------------------------------------------------------------------
+
+    async def record_intent(self, intent: WorkIntent) -> None:
+        if not intent.id or not intent.operation:
+            raise ValueError("a work intent needs an id and an operation")
+        try:
+            data = _dumps(intent.data)
+        except TypeError as exc:
+            raise ValueError("a work intent's data must be JSON-compatible") from exc
+        row = (
+            intent.id,
+            intent.operation,
+            intent.requested_by,
+            intent.conversation_id,
+            intent.card_activity_id,
+            _utc_text(intent.at),
+            data,
+        )
+
+        def run(conn: sqlite3.Connection) -> None:
+            with _transaction(conn):
+                try:
+                    conn.execute(
+                        "INSERT INTO work_journal (id, operation, requested_by, conversation_id, card_activity_id, "
+                        "at, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        row,
+                    )
+                except sqlite3.IntegrityError as exc:
+                    raise DuplicateIntent("a work intent with this id is already recorded") from exc
+
+        await self._with_conn(run)
+
+    async def record_outcome(self, intent_id: str, outcome: WorkOutcome) -> bool:
+        if not outcome.outcome:
+            raise ValueError("a work outcome must not be empty")
+        row = (outcome.outcome, _utc_text(outcome.at), outcome.detail, intent_id)
+
+        def run(conn: sqlite3.Connection) -> bool:
+            with _transaction(conn):
+                updated = conn.execute(
+                    "UPDATE work_journal SET outcome = ?, outcome_at = ?, detail = ? WHERE id = ? AND outcome IS NULL",
+                    row,
+                ).rowcount
+                if updated:
+                    return True
+                if conn.execute("SELECT 1 FROM work_journal WHERE id = ?", (intent_id,)).fetchone() is None:
+                    raise UnknownIntent("no work intent with this id was recorded")
+                return False
+
+        return await self._with_conn(run)
+
+    async def unfinished_intents(self) -> list[WorkIntent]:
+        def run(conn: sqlite3.Connection) -> list[WorkIntent]:
+            rows = conn.execute(
+                "SELECT id, operation, requested_by, conversation_id, card_activity_id, at, data, outcome, outcome_at, "
+                "detail FROM work_journal WHERE outcome IS NULL ORDER BY at, rowid"
+            )
+            return [_recorded_work(*row).intent for row in rows]
+
+        return await self._with_conn(run)
+
+    async def get_work(self, intent_id: str) -> RecordedWork | None:
+        def run(conn: sqlite3.Connection) -> RecordedWork | None:
+            row = conn.execute(
+                "SELECT id, operation, requested_by, conversation_id, card_activity_id, at, data, outcome, outcome_at, "
+                "detail FROM work_journal WHERE id = ?",
+                (intent_id,),
+            ).fetchone()
+            return None if row is None else _recorded_work(*row)
 
         return await self._with_conn(run)
 

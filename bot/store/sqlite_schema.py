@@ -64,7 +64,40 @@ CREATE TABLE seen_activities (
 CREATE INDEX seen_activities_seen_at ON seen_activities (seen_at);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1,)
+# v2: the confirmations' "verb" column holds an operation name ("repo.create"): call it that.
+_V2 = """
+ALTER TABLE confirmations RENAME COLUMN verb TO operation;
+"""
+
+# v3: the work journal (bot.store.journal): an intent before confirmed work starts, its outcome after.
+_V3 = """
+CREATE TABLE work_journal (
+    id               TEXT PRIMARY KEY,
+    operation        TEXT NOT NULL,
+    requested_by     TEXT NOT NULL,
+    conversation_id  TEXT NOT NULL,
+    card_activity_id TEXT NOT NULL,
+    at               TEXT NOT NULL,   -- when the intent was recorded
+    data             TEXT NOT NULL,   -- JSON object, never secrets
+    outcome          TEXT,            -- NULL: not finished
+    outcome_at       TEXT,
+    detail           TEXT
+);
+CREATE INDEX work_journal_unfinished ON work_journal (at) WHERE outcome IS NULL;
+
+CREATE TRIGGER work_journal_intent_is_fixed
+BEFORE UPDATE OF id, operation, requested_by, conversation_id, card_activity_id, at, data ON work_journal
+BEGIN
+    SELECT RAISE(ABORT, 'work journal: a recorded intent cannot be changed');
+END;
+
+CREATE TRIGGER work_journal_outcome_once BEFORE UPDATE ON work_journal WHEN OLD.outcome IS NOT NULL
+BEGIN
+    SELECT RAISE(ABORT, 'work journal: an outcome is recorded once');
+END;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

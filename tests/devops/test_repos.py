@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.store.sqlite import path_from_url
 from cards import verbs
 from cards.common import escape
 from tests.devops.conftest import services_of
@@ -420,7 +421,7 @@ async def test_import_credentials_never_appear_in_cards_logs_or_audit(fast_polli
     assert not [chunk for chunk in everything if GITHUB_TOKEN in chunk]
     assert any("github.com/college-org/private-models" in e.target for e in entries)
     # nor in the bot's store: the database and, as it runs in WAL mode, its write-ahead log and shared memory
-    db = Path(services_of(teams).settings.store_url.removeprefix("sqlite:///"))
+    db = Path(path_from_url(services_of(teams).settings.store_url))
     files = [path for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm")) if path.exists()]
     assert db in files
     assert not [path.name for path in files if GITHUB_TOKEN.encode() in path.read_bytes()]

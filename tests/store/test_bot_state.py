@@ -20,11 +20,13 @@ from botbuilder.dialogs.prompts import PromptOptions, TextPrompt
 from botbuilder.schema import Activity, ActivityTypes
 from botframework.connector import Channels
 
-from bot.store import ETagConflict, Store
+from bot.store import ETagConflict, VersionedState
 from bot.store.bot_state import StoreBackedStorage
 from bot.store.state_codec import StateCodecError, register_state_type
 
 pytestmark = pytest.mark.asyncio
+
+CONCERN = VersionedState
 
 # ConversationState's key for TestAdapter's conversation, built the way botbuilder builds it
 CONVERSATION_KEY = "%s/conversations/%s" % (Channels.test, "Convo1")  # noqa: UP031
@@ -34,7 +36,7 @@ def _message(text: str) -> Activity:
     return Activity(type=ActivityTypes.message, text=text)
 
 
-def _counting_bot(store: Store) -> Callable[[TurnContext], Awaitable[None]]:
+def _counting_bot(store: VersionedState) -> Callable[[TurnContext], Awaitable[None]]:
     """A bot that counts messages per conversation; every turn builds its state objects afresh."""
 
     async def logic(turn: TurnContext) -> None:
@@ -48,7 +50,7 @@ def _counting_bot(store: Store) -> Callable[[TurnContext], Awaitable[None]]:
     return logic
 
 
-async def test_conversation_state_survives_across_turns(store: Store) -> None:
+async def test_conversation_state_survives_across_turns(store: VersionedState) -> None:
     adapter = TestAdapter(_counting_bot(store))
 
     await adapter.test("hi", "1")
@@ -59,7 +61,7 @@ async def test_conversation_state_survives_across_turns(store: Store) -> None:
     assert item.value == {"count": 3}  # the eTag lives beside the value, not in it
 
 
-async def test_concurrent_turns_second_save_with_stale_etag_fails(store: Store) -> None:
+async def test_concurrent_turns_second_save_with_stale_etag_fails(store: VersionedState) -> None:
     adapter = TestAdapter(_counting_bot(store))
     await adapter.test("hi", "1")  # the conversation state now exists, with an eTag
     both_loaded = asyncio.Barrier(2)
@@ -92,7 +94,7 @@ async def test_concurrent_turns_second_save_with_stale_etag_fails(store: Store) 
     assert item.value == {"count": 1, "last": "a"}
 
 
-async def test_saving_twice_in_one_turn_does_not_conflict_with_itself(store: Store) -> None:
+async def test_saving_twice_in_one_turn_does_not_conflict_with_itself(store: VersionedState) -> None:
     async def logic(turn: TurnContext) -> None:
         state = ConversationState(StoreBackedStorage(store))
         await state.create_property("step").set(turn, 1)
@@ -109,7 +111,7 @@ async def test_saving_twice_in_one_turn_does_not_conflict_with_itself(store: Sto
     assert item.value == {"step": 2}
 
 
-async def test_waterfall_dialog_with_prompt_resumes_from_the_store(store: Store) -> None:
+async def test_waterfall_dialog_with_prompt_resumes_from_the_store(store: VersionedState) -> None:
     async def ask_name(step: WaterfallStepContext):
         return await step.prompt(
             "name", PromptOptions(prompt=MessageFactory.text("What's your name?"), style=ListStyle.none)
@@ -138,7 +140,7 @@ async def test_waterfall_dialog_with_prompt_resumes_from_the_store(store: Store)
 # ---- Storage semantics --------------------------------------------------------------------------
 
 
-async def test_read_returns_fresh_copies_with_current_etag(store: Store) -> None:
+async def test_read_returns_fresh_copies_with_current_etag(store: VersionedState) -> None:
     storage = StoreBackedStorage(store)
     change = {"items": [1], "when": datetime(2025, 1, 1, tzinfo=UTC), "pair": (1, "x")}
     await storage.write({"k": change})
@@ -153,7 +155,7 @@ async def test_read_returns_fresh_copies_with_current_etag(store: Store) -> None
     assert second["k"]["e_tag"] == change["e_tag"] == (await store.read_state(["k"]))["k"].etag
 
 
-async def test_store_items_round_trip_and_stale_etag_raises(store: Store) -> None:
+async def test_store_items_round_trip_and_stale_etag_raises(store: VersionedState) -> None:
     storage = StoreBackedStorage(store)
     await storage.write({"k": StoreItem(counter=1)})
     loaded = (await storage.read(["k"]))["k"]
@@ -171,7 +173,7 @@ async def test_store_items_round_trip_and_stale_etag_raises(store: Store) -> Non
     assert (await storage.read(["k"]))["k"].counter == 3
 
 
-async def test_stale_item_blocks_the_whole_batch(store: Store) -> None:
+async def test_stale_item_blocks_the_whole_batch(store: VersionedState) -> None:
     storage = StoreBackedStorage(store)
     await storage.write({"a": {"v": 1}, "b": {"v": 1}})
     a, b = (await storage.read(["a"]))["a"], (await storage.read(["b"]))["b"]
@@ -183,12 +185,12 @@ async def test_stale_item_blocks_the_whole_batch(store: Store) -> None:
     assert (await storage.read(["a"]))["a"]["v"] == 1
 
 
-async def test_empty_etag_is_refused(store: Store) -> None:
+async def test_empty_etag_is_refused(store: VersionedState) -> None:
     with pytest.raises(ValueError):
         await StoreBackedStorage(store).write({"k": {"v": 1, "e_tag": ""}})
 
 
-async def test_delete(store: Store) -> None:
+async def test_delete(store: VersionedState) -> None:
     storage = StoreBackedStorage(store)
     await storage.write({"a": {"v": 1}})
 
@@ -208,7 +210,7 @@ class _Registered:
         self.value = value
 
 
-async def test_only_allowed_classes_are_stored(store: Store) -> None:
+async def test_only_allowed_classes_are_stored(store: VersionedState) -> None:
     storage = StoreBackedStorage(store)
 
     with pytest.raises(StateCodecError):
@@ -220,7 +222,7 @@ async def test_only_allowed_classes_are_stored(store: Store) -> None:
     assert loaded["$type"] == "user data"
 
 
-async def test_tampered_data_cannot_name_arbitrary_classes(store: Store) -> None:
+async def test_tampered_data_cannot_name_arbitrary_classes(store: VersionedState) -> None:
     await store.write_state({"k": ({"x": {"$type": "object", "class": "os:system", "attrs": {}}}, None)})
 
     with pytest.raises(StateCodecError):

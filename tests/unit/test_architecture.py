@@ -167,3 +167,14 @@ def test_the_bot_never_imports_the_sandbox():
     offenders = [rel(p) for p in [*sources("bot", "cards", "dialogs"), ROOT / "app.py"]
                  if any(n.split(".")[0] == "sandbox" for n in imports(p))]
     assert offenders == []
+
+
+def test_store_backends_are_reached_only_through_store_url():
+    from bot.store.url import SCHEMES
+
+    backends = {scheme.module for scheme in SCHEMES}
+    offenders = [rel(p) for p in [*sources("bot", "cards", "dialogs"), ROOT / "app.py"]
+                 if not rel(p).startswith("bot/store/")
+                 and any(name == b or name.startswith(b + "_") or name.startswith(b + ".")
+                         for name in imports(p) for b in backends)]
+    assert offenders == []

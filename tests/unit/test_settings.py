@@ -49,6 +49,18 @@ def test_partial_configuration_names_what_is_missing(values, message):
         assert f"'{secret}'" not in str(raised.value)
 
 
+@pytest.mark.parametrize(("url", "message"), [
+    ("sqlite://host/bot.db", "STORE_URL: sqlite URL must look like sqlite:///"),
+    ("redis://user:s3cret@cache:6379/0", "STORE_URL: unsupported store URL scheme 'redis'; supported schemes: sqlite:///"),
+    ("/data/s3cret.db", "STORE_URL: store URL has no scheme; supported schemes: sqlite:///"),
+])
+def test_store_url_is_checked_by_the_store_backends_without_echoing_it(url, message):
+    with pytest.raises(SettingsError) as raised:
+        load(DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS="1", STORE_URL=url)
+    assert message in str(raised.value)
+    assert "s3cret" not in str(raised.value) and "host" not in str(raised.value)
+
+
 def test_real_azure_configuration_by_settings_alone():
     settings = load(MicrosoftAppId="app", MicrosoftAppPassword="pw", AZURE_DEVOPS_ORG_URL="https://dev.azure.com/college/",
                     AZURE_DEVOPS_PAT="pat", ALLOWED_TENANT_IDS="t1, t2")
