@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
 
 _AT_TAG = re.compile(r"<at\b[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
 _BREAKS = re.compile(r"<\s*(br|/p|/div)\s*/?>", re.IGNORECASE)
@@ -17,12 +16,6 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 _SMART = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
                         "\u2018": "'", "\u2019": "'", "\u00a0": " "})
 _TOKEN = re.compile(r'"([^"]*)"|(?<!\S)\'([^\']*)\'(?!\S)|(\S+)')
-
-
-@dataclass(frozen=True)
-class ParsedText:
-    tokens: tuple[str, ...]
-    mentioned_names: tuple[str, ...]  # people (not the bot) mentioned, in order
 
 
 def normalise(text: str, bot_names: tuple[str, ...] = ()) -> tuple[str, tuple[str, ...]]:
@@ -61,7 +54,3 @@ def tokenize(text: str) -> tuple[str, ...]:
         tokens.append(double if double or (not single and not bare) else single or bare)
     return tuple(tokens)
 
-
-def parse(text: str, bot_names: tuple[str, ...] = ()) -> ParsedText:
-    clean, others = normalise(text, bot_names)
-    return ParsedText(tokenize(clean), others)

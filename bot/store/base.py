@@ -21,34 +21,15 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from bot.store.audit import AuditEntry, AuditTrail
+from bot.store.audit import AuditTrail
 from bot.store.dedup import ActivityDedup
-from bot.store.journal import DuplicateIntent, RecordedWork, UnknownIntent, WorkIntent, WorkJournal, WorkOutcome
-from bot.store.lifecycle import StoreClosed, StoreLifecycle
+from bot.store.journal import WorkJournal
+from bot.store.lifecycle import StoreLifecycle
 from bot.store.references import ConversationReferences
-from bot.store.state import ETagConflict, StateItem, VersionedState
-from bot.store.tokens import ConfirmationToken, SingleUseTokens
+from bot.store.state import VersionedState
+from bot.store.tokens import SingleUseTokens
 
-__all__ = [
-    "ActivityDedup",
-    "AuditEntry",
-    "AuditTrail",
-    "ConfirmationToken",
-    "ConversationReferences",
-    "DuplicateIntent",
-    "ETagConflict",
-    "RecordedWork",
-    "SingleUseTokens",
-    "StateItem",
-    "Store",
-    "StoreClosed",
-    "StoreLifecycle",
-    "UnknownIntent",
-    "VersionedState",
-    "WorkIntent",
-    "WorkJournal",
-    "WorkOutcome",
-]
+__all__ = ["Store"]
 
 
 @runtime_checkable

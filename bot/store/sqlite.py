@@ -165,6 +165,15 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
             conn.execute("ROLLBACK")
 
 
+def _insert_once(conn: sqlite3.Connection, sql: str, row: tuple[Any, ...], duplicate: Exception) -> None:
+    """Inserts ``row``; a row with the same key raises ``duplicate`` (and nothing is written)."""
+    with _transaction(conn):
+        try:
+            conn.execute(sql, row)
+        except sqlite3.IntegrityError as exc:
+            raise duplicate from exc
+
+
 class SqliteStore:
     """Every store concern on an embedded SQLite database (see ``bot.store.base.Store``)."""
 
@@ -363,18 +372,9 @@ class SqliteStore:
             None if token.expires_at is None else _utc_text(token.expires_at),
         )
 
-        def run(conn: sqlite3.Connection) -> None:
-            with _transaction(conn):
-                try:
-                    conn.execute(
-                        "INSERT INTO confirmations (token, operation, requested_by, payload, expires_at) "
-                        "VALUES (?, ?, ?, ?, ?)",
-                        row,
-                    )
-                except sqlite3.IntegrityError as exc:
-                    raise ValueError("confirmation token already exists") from exc
-
-        await self._with_conn(run)
+        await self._with_conn(lambda conn: _insert_once(
+            conn, "INSERT INTO confirmations (token, operation, requested_by, payload, expires_at) "
+            "VALUES (?, ?, ?, ?, ?)", row, ValueError("confirmation token already exists")))
 
     async def peek_confirmation(self, token: str, now: datetime) -> ConfirmationToken | None:
         now_text = _utc_text(now)
@@ -456,18 +456,9 @@ class SqliteStore:
             data,
         )
 
-        def run(conn: sqlite3.Connection) -> None:
-            with _transaction(conn):
-                try:
-                    conn.execute(
-                        "INSERT INTO work_journal (id, operation, requested_by, conversation_id, card_activity_id, "
-                        "at, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        row,
-                    )
-                except sqlite3.IntegrityError as exc:
-                    raise DuplicateIntent("a work intent with this id is already recorded") from exc
-
-        await self._with_conn(run)
+        await self._with_conn(lambda conn: _insert_once(
+            conn, "INSERT INTO work_journal (id, operation, requested_by, conversation_id, card_activity_id, at, data) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", row, DuplicateIntent("a work intent with this id is already recorded")))
 
     async def record_outcome(self, intent_id: str, outcome: WorkOutcome) -> bool:
         if not outcome.outcome:

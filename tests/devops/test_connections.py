@@ -4,52 +4,16 @@ reason and next step, a renewed secret passing, a hanging test reported as timed
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-
-import pytest
 
 from bot.pacing import Pacing
 from bot.services.devops.connections import ServiceConnections
 from cards import verbs
 from tests.devops.conftest import devops_of, services_of
 from tests.harness.cards import card_actions, card_texts, rich_texts
+from tests.harness.pacing import step_by_step, step_by_step_pacing  # noqa: F401  (fixtures: step-by-step pacing)
 
 RENEWED_SECRET = "Rn4~sandbox-renewed-secret-2c7d0e4b9a"  # sandbox/world/credentials.json: the legacy app's new one
 EXPIRED_APP = "9b7c1e2d-4a5f-4c3b-8e6d-2f1a0b9c8d7e"
-
-
-class StepByStep(Pacing):
-    """Pacing for tests, whatever the machine's speed: the first card goes out once ``ready(card)`` holds for the
-    card as it would be now (by default: once the work is done); a TestConnection runs out of time only when the
-    test calls ``expire()``; a late card update does not wait for the invoke's answer to settle."""
-
-    def __init__(self, ready: Callable[[dict], bool] = lambda card: False) -> None:
-        super().__init__(settle_s=0.0)
-        self.ready = ready
-        self._expired = asyncio.Event()
-
-    async def first_answer(self, work, provisional, within_s) -> None:
-        for _ in range(6000):  # a bound, not a timing: a test whose state never comes fails instead of hanging
-            if work.done() or self.ready(provisional().card):
-                return
-            await asyncio.sleep(0.01)
-        raise AssertionError("the work never reached the state this test waits for")
-
-    async def time_up(self, seconds: float) -> None:
-        await self._expired.wait()
-
-    def expire(self) -> None:
-        self._expired.set()
-
-
-@pytest.fixture
-def bot_pacing() -> StepByStep:
-    return StepByStep()
-
-
-@pytest.fixture
-def pacing(bot_pacing) -> StepByStep:
-    return bot_pacing
 
 
 def text_of(card: dict) -> str:

@@ -14,8 +14,8 @@ import pytest
 
 from cards import verbs
 from tests.devops.conftest import services_of
-from tests.devops.test_connections import StepByStep
 from tests.harness.cards import card_actions, card_texts
+from tests.harness.pacing import step_by_step, step_by_step_pacing  # noqa: F401  (fixtures: step-by-step pacing)
 from tests.sandbox_fixtures import DevOpsSandbox
 
 SECURE_FILES = "adcfd8bc-b184-43ba-bd84-7c8c6a2ff421"
@@ -31,15 +31,6 @@ WORKSHOP_REPO = "https://github.com/Azure/aidevcollege"
 ORDER = ["project", "team", "members", "repository", "github", "arm", "secure_file", "extension", "release"]
 
 
-@pytest.fixture
-def bot_pacing() -> StepByStep:
-    """The first card when the checks are done (or when a test's ``ready`` says); tests expire hanging ones."""
-    return StepByStep()
-
-
-@pytest.fixture
-def pacing(bot_pacing) -> StepByStep:
-    return bot_pacing
 
 
 def pending_items(card: dict) -> set[str]:

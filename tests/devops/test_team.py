@@ -103,3 +103,16 @@ async def test_azure_devops_down_says_so_with_a_next_step(devops_bot, devops_san
     text = text_of(await devops_bot.ask("team"))
     assert "Azure DevOps answered 503" in text and "Try again in a minute" in text
     assert "Traceback" not in text
+
+
+async def test_team_reads_the_team_its_members_and_access_levels_at_the_same_time(devops_bot, devops_sandbox):
+    await devops_bot.ask("team")  # warm: the SDK's one-time location lookups
+    # every call takes 300 ms, so calls that ran at the same time are plain to see in the request log
+    devops_sandbox.add_fault(path_regex="_apis/(projects|memberentitlements|userentitlements)", delay_ms=300)
+    since = devops_sandbox.last_seq()
+    assert "5 members" in text_of(await devops_bot.ask("team"))
+    calls = [r for r in devops_sandbox.requests(since) if r["method"] == "GET"]
+    intervals = sorted((r["at"] - r["ms"], r["at"]) for r in calls)
+    # the team, the first page of members and the access levels overlap; then only the (empty) second page
+    overlapping_first = [s for s, _ in intervals if s < intervals[0][1]]
+    assert len(calls) == 4 and len(overlapping_first) == 3, calls
