@@ -39,9 +39,11 @@ class Background:
         return len(self._tasks)
 
     async def wait_idle(self, timeout: float = 10.0) -> None:
-        """Waits for the running tasks (tests and shutdown use this)."""
-        if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=timeout)
+        """Waits until no task runs, tasks started meanwhile by other tasks included (tests and shutdown use this)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._tasks and loop.time() < deadline:
+            await asyncio.wait(set(self._tasks), timeout=deadline - loop.time())
 
     async def close(self) -> None:
         for task in list(self._tasks):

@@ -9,10 +9,12 @@ from collections.abc import Awaitable, Callable
 from bot.authorization import authorize
 from bot.errors import NotAllowed, UserFacingError
 from bot.parsing import tokenize
+from bot.progress import answer_soon
 from bot.redaction import scrub_credentials
 from bot.router import CommandSpec, Registry
 from bot.turn import Reply, Turn
 from cards.errors import error_card, unknown_command_card
+from cards.progress import working_on_card
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,16 @@ async def run_command(turn: Turn, registry: Registry) -> Reply:
 async def run_as_command(turn: Turn, spec: CommandSpec, target: str,
                          call: Callable[[], Awaitable[Reply | None]]) -> Reply:
     """Runs ``call`` as the command ``spec`` (authorized, audited, expected failures as cards): for typed commands,
-    and for dialogs that gathered the command's request over several messages."""
+    and for dialogs that gathered the command's request over several messages. Whatever the command does, the
+    person gets an answer within seconds: a "working on it" card that the command's own answer replaces
+    (bot.progress; work inside the command shares that card)."""
+    return await answer_soon(turn, _run_command(turn, spec, target, call),
+                             lambda: Reply(card=working_on_card(spec.name)), name=f"command {spec.name}",
+                             within_s=turn.services.pacing.message_within_s)
+
+
+async def _run_command(turn: Turn, spec: CommandSpec, target: str,
+                       call: Callable[[], Awaitable[Reply | None]]) -> Reply:
     services = turn.services
     action = f"command.{spec.name.replace(' ', '.')}"
     target = target[:200]

@@ -21,6 +21,9 @@ class Pacing:
     """When a turn stops waiting, and how long work is followed afterwards."""
 
     answer_within_s: float = 2.0  # a turn answers by then, with a card that updates itself if the work goes on
+    # Any typed command answers by then, with a "working on it" card if it goes on: Teams holds a message's HTTP
+    # request for 15 s at most, and the person waits.
+    message_within_s: float = 4.0
     confirmed_within_s: float = 4.0  # a Confirm click: Teams gives a card action a few seconds (about 5-15)
     # An update of a clicked card waits this long after the invoke's answer (written after the turn ends), so it
     # never arrives first and gets overwritten by the provisional card.

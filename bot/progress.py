@@ -17,61 +17,26 @@ import asyncio
 import logging
 from collections.abc import Awaitable
 
-from bot.conversation import Messenger, Reply
-from bot.errors import UserFacingError
-from bot.logging_setup import current_correlation_id
+from bot.conversation import Reply
+from bot.live_card import LiveCard
 from bot.pacing import Provisional
 from bot.turn import Turn
-from cards.errors import apology_card, error_card
 
 log = logging.getLogger(__name__)
 
-class LiveCard:
-    """A card the bot keeps up to date after its turn: updated in place, or posted first when it has no id."""
-
-    def __init__(self, messenger: Messenger | None, conversation_id: str, activity_id: str = "", *, name: str,
-                 not_before: float = 0.0) -> None:
-        self._messenger = messenger
-        self._conversation_id = conversation_id
-        self.activity_id = activity_id
-        self._name = name
-        self._not_before = not_before  # event-loop time
-
-    @classmethod
-    def of_turn(cls, turn: Turn, name: str) -> LiveCard:
-        """The card this turn's answer shows: the clicked card for a button (updated only after the invoke's
-        answer has settled), else a new message posted by the first ``show``."""
-        services = turn.services
-        if turn.action is None:
-            return cls(services.messenger, turn.where.conversation_id, name=name)
-        loop = asyncio.get_running_loop()
-        return cls(services.messenger, turn.where.conversation_id, turn.action.card_activity_id, name=name,
-                   not_before=loop.time() + services.pacing.settle_s)
-
-    async def show(self, reply: Reply) -> None:
-        """Shows ``reply`` on the card; a failure to deliver is logged, never raised (the work itself is done)."""
-        if self._messenger is None or (reply.card is None and not reply.text):
-            return
-        loop = asyncio.get_running_loop()
-        await asyncio.sleep(max(0.0, self._not_before - loop.time()))
-        try:
-            if self.activity_id:
-                await self._messenger.update(self._conversation_id, self.activity_id, reply)
-            else:
-                self.activity_id = await self._messenger.send(self._conversation_id, reply)
-        except UserFacingError as exc:
-            log.warning("could not update the card", extra={"work": self._name, "reason": exc.message[:200]})
-
-    async def show_outcome(self, work: Awaitable[Reply]) -> None:
-        """Waits for ``work`` and shows what came of it; the card never stays "working…" forever."""
-        try:
-            reply = await work
-        except UserFacingError as exc:
-            reply = Reply(card=error_card(exc.title, exc.message, exc.next_step))
-        except Exception:  # the one place unexpected failures of late work end: logged with the turn's reference
-            log.exception("work failed after its card was answered", extra={"work": self._name})
-            reply = Reply(card=apology_card(current_correlation_id()))
-        await self.show(reply)
+def live_card(turn: Turn, name: str) -> LiveCard:
+    """The card this turn shows progress on: the turn's own (a typed command's progress card, shared by every
+    piece of work in the turn), else the clicked card for a button (updated only after the invoke's answer has
+    settled), else a new message posted by the first ``show``."""
+    services = turn.services
+    if turn.progress is not None:
+        return turn.progress
+    if turn.action is None:
+        turn.progress = LiveCard(services.messenger, turn.where.conversation_id, name=name)
+        return turn.progress
+    loop = asyncio.get_running_loop()
+    return LiveCard(services.messenger, turn.where.conversation_id, turn.action.card_activity_id, name=name,
+                    not_before=loop.time() + services.pacing.settle_s)
 
 
 async def shared(turn: Turn, reply: Reply) -> Reply:
@@ -95,9 +60,9 @@ async def answer_soon(turn: Turn, work: Awaitable[Reply], provisional: Provision
         reply = await task
         return await shared(turn, reply) if share else reply
     early = provisional()
-    live = LiveCard.of_turn(turn, name)
-    if turn.action is None:  # a message: the provisional card is a message of its own, updated later
-        live.activity_id = await turn.conversation.send(early)
+    live = live_card(turn, name)
+    if turn.action is None:  # a message: the provisional card is a message of its own (or the turn's progress card)
+        await live.post(early, turn.conversation)
         early = Reply()
     log.info("answered before the work ended; the card updates later", extra={"work": name})
     services.background.start(f"{name}.update", live.show_outcome(task))

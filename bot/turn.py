@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from bot.activity import Actor, CardAction, Mention, Where
 from bot.container import Services
 from bot.conversation import Conversation, MemberDetails, Messenger, Reply
+from bot.live_card import LiveCard
 
 __all__ = ["Actor", "CardAction", "Conversation", "MemberDetails", "Mention", "Messenger", "Reply", "Turn", "Where"]
 
@@ -22,3 +23,4 @@ class Turn:
     action: CardAction | None = None
     mentions: tuple[Mention, ...] = ()
     roles: frozenset[str] = field(default_factory=frozenset)
+    progress: LiveCard | None = None  # the card this turn shows its progress on, once work outlasts the turn

@@ -11,10 +11,11 @@ from urllib.parse import quote
 from bot.confirmations import ask_confirmation
 from bot.container import Services
 from bot.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound, UserFacingError
+from bot.live_card import LiveCard
 from bot.logging_setup import current_correlation_id
 from bot.naming import parse_import_source, repository_name_problem
 from bot.policy import Role
-from bot.progress import LiveCard
+from bot.progress import live_card
 from bot.redaction import redact_url
 from bot.router import Args, card_action, command, operation
 from bot.services.devops.backend import AZURE_DEVOPS
@@ -171,7 +172,7 @@ async def do_repo_import(turn: Turn, data: dict) -> Reply:
     elif not repo.empty:
         raise _already_exists(name, repo, devops.project)
     status, connection_id = await _start(devops, repo, url)
-    follow = _follow_import(services, turn.actor, turn.where.conversation_id, LiveCard.of_turn(turn, f"import {name}"),
+    follow = _follow_import(services, turn.actor, turn.where.conversation_id, live_card(turn, f"import {name}"),
                             repo, status, shown, services.clock(), connection_id)
     services.background.start(f"import {name}", follow)
     return Reply(card=import_card(name, shown, status.status, status.step, status.steps))
