@@ -17,7 +17,6 @@ import resource
 import signal
 import sys
 import threading
-import traceback
 
 # Written without building anything when memory has run out.
 OUT_OF_MEMORY_LINE = b'{"error": {"type": "MemoryError", "message": "out of memory while reporting"}}\n'
@@ -56,6 +55,8 @@ def _run(job: dict) -> dict:
         value = _resolve(job["function"])(*job["args"])
         return {"ok": value}
     except Exception as exc:  # noqa: BLE001  (the boundary: every exception is reported, traceback to stderr)
+        import traceback  # only on failure: it costs start-up time
+
         traceback.print_exc()
         return {"error": {"type": type(exc).__name__, "message": str(exc)}}
 
