@@ -12,7 +12,8 @@ class Limits:
     `None` means no limit of that kind. The address-space limit covers the interpreter and every library the job
     imports (and their threads' reserved stacks and malloc arenas), so set it well above the real need; it stops a
     runaway allocation at once. The resident-memory limit is the real budget: the runner reads the child's peak
-    resident set (VmHWM) every few tens of milliseconds and kills it above the limit.
+    resident set (VmHWM; the child process itself, not processes it starts) every few tens of milliseconds and
+    kills it above the limit, and a job that finishes with a peak above it is out of memory too.
     """
 
     wall_s: float = 60.0
