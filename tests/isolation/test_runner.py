@@ -89,9 +89,9 @@ async def test_a_job_that_crashes_is_crashed_with_its_signal_or_exit_code(runner
 
 
 async def test_a_job_that_hangs_is_timed_out_and_it_and_its_grandchild_are_gone(runner, tmp_path: Path):
-    result = await runner.run(jobs.hang, str(tmp_path), limits=Limits(wall_s=0.5))
-    assert result == TimedOut(0.5)
-    child, grandchild = map(int, (tmp_path / "pids").read_text().split())
+    job = asyncio.create_task(runner.run(jobs.hang, str(tmp_path), limits=Limits(wall_s=1.5)))
+    child, grandchild = map(int, (await file_appears(tmp_path / "pids")).split())
+    assert await job == TimedOut(1.5)
     assert not alive(child)
     assert await eventually_gone(grandchild)
     assert runner.running == 0
