@@ -52,7 +52,11 @@ class _Child:
         self.kill_group()
 
     def kill_group(self) -> None:
-        """SIGKILL to the child's whole process group (its session: the job and anything it started)."""
+        """SIGKILL to the child's whole process group (its session: the job and anything it started).
+
+        Called at the latest right after the result line arrives, while the group exists; were the child already
+        reaped and its group empty, the id could only name another group after the kernel cycled through pid_max.
+        """
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, signal.SIGKILL)
 
