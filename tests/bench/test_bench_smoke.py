@@ -40,3 +40,14 @@ def test_sandbox_timings_runs_end_to_end() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "sandbox start-up" in result.stdout and "reset round trip" in result.stdout, result.stdout
+
+
+def test_isolated_jobs_runs_end_to_end() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.isolated_jobs", "--jobs", "2", "--work-ms", "0", "5"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for heading in ("in-process", "isolated, 1 at once", "isolated, 2 at once", "start-up", "result back",
+                    "overhead p50 ms"):
+        assert heading in result.stdout, result.stdout
