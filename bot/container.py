@@ -11,6 +11,7 @@ from bot.audit import AuditLog
 from bot.backends import Backend, Connected, ReadinessCheck
 from bot.background import Background
 from bot.conversation import Messenger
+from bot.isolation import IsolatedRunner
 from bot.pacing import Pacing
 from bot.pending_secrets import PendingSecrets
 from bot.policy import Policy
@@ -34,7 +35,8 @@ class Services:
     registry: Registry
     messenger: Messenger | None = None  # set once the adapter exists
     backends: Connected = field(default_factory=Connected)  # the configured backends' clients (bot.backends)
-    background: Background = field(default_factory=Background)
+    background: Background = field(default_factory=Background)  # asyncio work that outlives its turn
+    isolation: IsolatedRunner = field(default_factory=IsolatedRunner)  # work that must run in another process
     pacing: Pacing = field(default_factory=Pacing)
     secrets: PendingSecrets = field(default_factory=PendingSecrets)  # between a question and its Confirm
     bot_name: str = "College Bot"

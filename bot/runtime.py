@@ -31,6 +31,7 @@ class Runtime:
 
     async def close(self) -> None:
         await self.services.background.close()
+        await self.services.isolation.close()
         await self.services.backends.close()
         await self.services.store.close()
 

@@ -69,3 +69,15 @@ def test_local_mode_announces_itself_listens_on_loopback_and_logs_no_secret(tmp_
     first = json.loads(err.splitlines()[0])
     assert first["level"] == "WARNING"
     assert SECRET_PAT not in err + out
+
+
+async def test_work_in_another_process_runs_through_the_services_and_stops_with_the_bot(teams):
+    """The bot's IsolatedRunner (bot/isolation) runs a job in a child process; shutting the app down stops it."""
+    from app import RUNTIME
+    from bot.isolation import Ok, Stopped
+
+    runtime = teams.http.app[RUNTIME]
+    assert await runtime.services.isolation.run("os:getpid") != Ok(value=os.getpid())
+    assert isinstance(await runtime.services.isolation.run("os:getpid"), Ok)
+    await runtime.close()
+    assert isinstance(await runtime.services.isolation.run("os:getpid"), Stopped)
