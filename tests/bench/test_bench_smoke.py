@@ -51,3 +51,12 @@ def test_isolated_jobs_runs_end_to_end() -> None:
     for heading in ("in-process", "isolated, 1 at once", "isolated, 2 at once", "start-up", "result back",
                     "overhead p50 ms"):
         assert heading in result.stdout, result.stdout
+
+
+def test_devops_latency_runs_end_to_end() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.devops_latency", "--turns", "1", "--delay-ms", "20"],
+        cwd=ROOT, capture_output=True, text=True, timeout=180, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "| team |" in result.stdout and "round trips" in result.stdout, result.stdout
