@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from bot.addresses import internal_host_problem
 from bot.redaction import redact_url
 
 MAX_REPO_NAME = 64
@@ -66,25 +67,38 @@ class ImportSource:
     __str__ = __repr__
 
 
-def import_source_problem(url: str) -> str | None:
+def import_source_problem(url: str, trusted_hosts: frozenset[str] = frozenset()) -> str | None:
+    """What makes ``url`` unusable as an import source: not a URL, not HTTPS, an internal host, no repository path.
+    Hosts in ``trusted_hosts`` (IMPORT_TRUSTED_HOSTS: an on-premises Git server) may use http and internal
+    addresses."""
+    if any(ch.isspace() or ord(ch) < 0x20 or ch == "\\" for ch in url):
+        return "That is not a valid URL (it has spaces, control characters or backslashes)."
     try:
         parts = urlsplit(url)
         _ = parts.port
     except ValueError:
         return "That is not a valid URL."
+    https_only = "Azure DevOps imports Git repositories over HTTPS only: give a URL that starts with https://."
     if parts.scheme not in ("https", "http"):
-        return "Azure DevOps imports Git repositories over HTTPS: give a URL that starts with https://."
+        return https_only
     if not parts.hostname:
         return "The URL has no host name."
+    trusted = parts.hostname.rstrip(".").lower() in trusted_hosts
+    if parts.scheme != "https" and not trusted:
+        return https_only
+    problem = None if trusted else internal_host_problem(parts.hostname)
+    if problem:
+        return (f"I only import from public hosts, and {problem}: Azure DevOps would fetch it from inside its own "
+                "network.")
     if not parts.path.strip("/"):
         return "The URL names no repository (it has no path)."
     return None
 
 
-def parse_import_source(url: str) -> ImportSource:
+def parse_import_source(url: str, trusted_hosts: frozenset[str] = frozenset()) -> ImportSource:
     """Raises ValueError (message says what is wrong, without the credentials) for an unusable URL."""
     url = url.strip().strip("<>")
-    problem = import_source_problem(url)
+    problem = import_source_problem(url, trusted_hosts)
     if problem:
         raise ValueError(problem)
     parts = urlsplit(url)

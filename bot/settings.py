@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     store_url: str = Field("sqlite:///./data/college-bot.db", validation_alias="STORE_URL")
     allowed_tenant_ids: CsvList = Field(default_factory=list, validation_alias="ALLOWED_TENANT_IDS")
     bot_admins: CsvList = Field(default_factory=list, validation_alias="BOT_ADMINS")
+    # hosts `repo import` may use over plain http or at an internal address (an on-premises Git server)
+    import_trusted_hosts: CsvList = Field(default_factory=list, validation_alias="IMPORT_TRUSTED_HOSTS")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", validation_alias="LOG_LEVEL")
     sdk_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("WARNING", validation_alias="SDK_LOG_LEVEL")
     max_body_bytes: int = Field(256 * 1024, validation_alias="MAX_BODY_BYTES", ge=1024)
@@ -110,7 +112,7 @@ class Settings(BaseSettings):
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("allowed_tenant_ids", "bot_admins", mode="before")
+    @field_validator("allowed_tenant_ids", "bot_admins", "import_trusted_hosts", mode="before")
     @classmethod
     def _csv(cls, value: object) -> list[str]:
         return _split_csv(value)

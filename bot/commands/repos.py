@@ -126,7 +126,8 @@ async def handle_repo_import(turn: Turn, args: Args) -> Reply:
                                next_step=f"Write as <name> after the URL, e.g. {example}.")
         name = " ".join(rest[1:])
     try:
-        source = parse_import_source(url)
+        trusted = frozenset(h.rstrip(".").lower() for h in turn.services.settings.import_trusted_hosts)
+        source = parse_import_source(url, trusted)
     except ValueError as exc:
         raise InvalidInput(f"{exc} You gave: {redact_url(url)[:200]}", next_step=f"Type {example}.") from None
     name = _checked_name(name or source.suggested_name, example)

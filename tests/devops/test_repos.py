@@ -441,3 +441,23 @@ async def test_import_with_bad_url_or_words_says_what_is_wrong(devops_bot):
 async def test_not_configured_names_the_settings(teams):
     card = await teams.ask("repos")
     assert "AZURE_DEVOPS_ORG_URL" in text_of(card) and "Not configured" in text_of(card)
+
+
+@pytest.mark.parametrize(("url", "says"), [
+    ("http://github.com/Azure/aidevcollege", "HTTPS only"),
+    ("https://169.254.169.254/latest/meta-data", "link-local"),
+    ("https://github.com@127.0.0.1/Azure/aidevcollege", "loopback"),
+    ("https://0x0a000005/o/r", "private network"),
+])
+async def test_import_refuses_http_and_internal_addresses_before_asking_anything(devops_bot, devops_sandbox, url,
+                                                                                 says):
+    since = devops_sandbox.last_seq()
+    text = text_of(await devops_bot.ask(f"repo import {url} as probe"))
+    assert says in text and "Import this repository?" not in text and "Next step" in text
+    assert writes(devops_sandbox, since) == []
+
+
+async def test_a_trusted_host_may_be_imported_over_http(make_bot, devops_sandbox):
+    teams = await make_bot(**devops_sandbox.env, IMPORT_TRUSTED_HOSTS="git.college.internal")
+    text = text_of(await teams.ask("repo import http://git.college.internal/mlops/models.git"))
+    assert "Import this repository?" in text and "http://git.college.internal/mlops/models.git" in text
