@@ -19,16 +19,21 @@ from bot.pacing import Pacing
 class StepByStep(Pacing):
     """The first card goes out once ``ready(card)`` holds for the card as it would be now (by default: once the
     work is done); a time limit runs out only when the test calls ``expire()``; a late card update does not wait
-    for the invoke's answer to settle."""
+    for the invoke's answer to settle. A typed command's "working on it" card goes out only when the test sets
+    ``slow_turns`` (else the turn waits for the command, whose own cards follow ``ready``)."""
 
     def __init__(self, ready: Callable[[dict], bool] = lambda card: False) -> None:
         super().__init__(settle_s=0.0)
         self.ready = ready
+        self.slow_turns = False
         self._expired = asyncio.Event()
 
     async def first_answer(self, work, provisional, within_s) -> None:
+        whole_turn = within_s == self.message_within_s
         for _ in range(6000):  # a bound, not a timing: a test whose state never comes fails instead of hanging
-            if work.done() or self.ready(provisional().card):
+            if work.done():
+                return
+            if (self.slow_turns if whole_turn else self.ready(provisional().card)):
                 return
             await asyncio.sleep(0.01)
         raise AssertionError("the work never reached the state this test waits for")
