@@ -5,7 +5,8 @@ Fixes, in this one place, what botbuilder 4.17.1's aiohttp CloudAdapter gets wro
   already serialised to a dict and was serialised again;
 - a malformed bearer token gave 500 (PyJWT errors are not PermissionError), a missing Content-Type 500;
 - without an app id it would POST replies to any serviceUrl a request names (request forgery): now only a
-  serviceUrl that bot/loopback.py reads as loopback, and that resolves to loopback, is answered (403 otherwise);
+  serviceUrl that bot/loopback.py reads as loopback is answered (403 otherwise), and every client botbuilder
+  sends with is confined to loopback connections (bot/outbound.py);
 - it used the first of several Authorization headers and accepted tokens without `exp` (bot/bearer.py);
 - msrest spends ~3 ms of CPU building each connector client's retry policy (two per turn);
 - it fetches the channel's signing keys with blocking `requests.get` (no timeout) inside the event loop,
@@ -32,6 +33,7 @@ from msrest.universal_http.requests import ClientRetryPolicy
 
 from bot.bearer import TokenRefused, bearer_token, verified_claims_complete
 from bot.loopback import DestinationRefused, loopback_url_addresses
+from bot.outbound import LoopbackOnlyAuthentication
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -85,6 +87,8 @@ class EdgeAdapter(CloudAdapter):
     def __init__(self, settings: Settings) -> None:
         super().__init__(ConfigurationBotFrameworkAuthentication(bot_framework_configuration(settings)))
         self._settings = settings
+        if not settings.auth_enabled:
+            self.bot_framework_authentication = LoopbackOnlyAuthentication(self.bot_framework_authentication)
 
     async def _authenticate(self, request: web.Request, activity: Activity
                             ) -> AuthenticateRequestResult | web.Response:

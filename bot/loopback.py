@@ -18,7 +18,7 @@ import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+LOOPBACK_NAMES = frozenset({"localhost"})  # RFC 6761 keeps it for loopback; what it resolves to is checked too
 _URL = re.compile(
     r"(?P<scheme>https?)://(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(?P<port>[0-9]{1,5}))?"
     r"(?P<path>/[A-Za-z0-9._~!$&'()*+,;=:/-]*)?",
