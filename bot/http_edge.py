@@ -4,7 +4,10 @@ Fixes, in this one place, what botbuilder 4.17.1's aiohttp CloudAdapter gets wro
 - every invoke answer with a body (so every adaptiveCard/action) became HTTP 500, because the body was
   already serialised to a dict and was serialised again;
 - a malformed bearer token gave 500 (PyJWT errors are not PermissionError), a missing Content-Type 500;
-- without an app id it would POST replies to any serviceUrl a request names (request forgery);
+- without an app id it would POST replies to any serviceUrl a request names (request forgery): now only a
+  serviceUrl that bot/loopback.py reads as loopback is answered (403 otherwise), and every client botbuilder
+  sends with is confined to loopback connections (bot/outbound.py);
+- it used the first of several Authorization headers and accepted tokens without `exp` (bot/bearer.py);
 - msrest spends ~3 ms of CPU building each connector client's retry policy (two per turn);
 - it fetches the channel's signing keys with blocking `requests.get` (no timeout) inside the event loop,
   stalling every conversation while Microsoft's key endpoint answers: replaced by an aiohttp fetch.
@@ -23,11 +26,15 @@ from aiohttp import ClientError, ClientSession, ClientTimeout, web
 from botbuilder.core import Bot, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity
+from botframework.connector.auth import AuthenticateRequestResult
 from botframework.connector.auth.jwt_token_extractor import _OpenIdMetadata
 from msrest.serialization import Model
 from msrest.universal_http.requests import ClientRetryPolicy
 
-from bot.settings import Settings, is_loopback_url
+from bot.bearer import TokenRefused, bearer_token, verified_claims_complete
+from bot.loopback import DestinationRefused, loopback_url_addresses
+from bot.outbound import LoopbackOnlyAuthentication
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +87,44 @@ class EdgeAdapter(CloudAdapter):
     def __init__(self, settings: Settings) -> None:
         super().__init__(ConfigurationBotFrameworkAuthentication(bot_framework_configuration(settings)))
         self._settings = settings
+        if not settings.auth_enabled:
+            self.bot_framework_authentication = LoopbackOnlyAuthentication(self.bot_framework_authentication)
+
+    async def _authenticate(self, request: web.Request, activity: Activity
+                            ) -> AuthenticateRequestResult | web.Response:
+        """The request's single bearer token checked (bot/bearer.py), and in local mode its serviceUrl too."""
+        if not self._settings.auth_enabled:
+            try:
+                await loopback_url_addresses(activity.service_url)
+            except DestinationRefused as exc:
+                log.warning("refused: unauthenticated mode only answers loopback service URLs",
+                            extra={"activity_type": activity.type, "reason": str(exc)[:200]})
+                return _json_error(403, "without MicrosoftAppId only loopback serviceUrls are answered")
+        try:
+            token = bearer_token(request.headers.getall("Authorization", []))
+        except TokenRefused as exc:
+            log.warning("refused: inbound token not valid", extra={"reason": str(exc)})
+            return _json_error(401, "unauthorized")
+        if token is not None and not self._settings.auth_enabled:
+            log.warning("refused: a token without MicrosoftAppId, nothing it could be addressed to")
+            return _json_error(401, "unauthorized")
+        try:
+            authenticated = await self.bot_framework_authentication.authenticate_request(
+                activity, f"Bearer {token}" if token is not None else None)
+        except (PermissionError,  # before OSError, its base class
+                jwt.PyJWTError, ValueError, KeyError) as exc:
+            log.warning("refused: inbound token not valid", extra={"reason": type(exc).__name__})
+            return _json_error(401, "unauthorized")
+        except (ClientError, OSError, TimeoutError) as exc:
+            log.error("cannot reach the token signing keys", extra={"reason": type(exc).__name__})
+            return _json_error(503, "cannot validate tokens right now")
+        except Exception as exc:  # noqa: BLE001 - botbuilder raises bare Exception for bad endorsements/claims
+            log.warning("refused: inbound token not valid", extra={"reason": str(exc)[:80]})
+            return _json_error(401, "unauthorized")
+        if token is not None and not verified_claims_complete(authenticated.claims_identity.claims):
+            log.warning("refused: inbound token not valid", extra={"reason": "verified claims lack exp"})
+            return _json_error(401, "unauthorized")
+        return authenticated
 
     async def process(self, request: web.Request, bot: Bot, ws_response: web.WebSocketResponse | None = None
                       ) -> web.Response:
@@ -102,24 +147,9 @@ class EdgeAdapter(CloudAdapter):
         if not activity.type or not activity.conversation or not activity.service_url:
             return _json_error(400, "an activity needs type, conversation and serviceUrl")
 
-        if not self._settings.auth_enabled and not is_loopback_url(activity.service_url):
-            log.warning("refused: unauthenticated mode only answers loopback service URLs",
-                        extra={"activity_type": activity.type})
-            return _json_error(403, "without MicrosoftAppId only loopback serviceUrls are answered")
-
-        auth_header = request.headers.get("Authorization", "")
-        try:
-            authenticated = await self.bot_framework_authentication.authenticate_request(activity, auth_header)
-        except (PermissionError,  # before OSError, its base class
-                jwt.PyJWTError, ValueError, KeyError) as exc:
-            log.warning("refused: inbound token not valid", extra={"reason": type(exc).__name__})
-            return _json_error(401, "unauthorized")
-        except (ClientError, OSError, TimeoutError) as exc:
-            log.error("cannot reach the token signing keys", extra={"reason": type(exc).__name__})
-            return _json_error(503, "cannot validate tokens right now")
-        except Exception as exc:  # noqa: BLE001 - botbuilder raises bare Exception for bad endorsements/claims
-            log.warning("refused: inbound token not valid", extra={"reason": str(exc)[:80]})
-            return _json_error(401, "unauthorized")
+        authenticated = await self._authenticate(request, activity)
+        if isinstance(authenticated, web.Response):
+            return authenticated
 
         invoke_response = await self.process_activity(authenticated, activity, bot.on_turn)
         if invoke_response is None:

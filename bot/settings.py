@@ -6,37 +6,17 @@ unchanged. Every problem is reported with the setting to change, never with a tr
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.loopback import is_loopback_host, is_loopback_url  # re-exported: the rule lives in bot/loopback.py
 from bot.store.url import check_store_url
 
 VERSION = "0.1.0"
-LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
-
-
-def is_loopback_host(host: str | None) -> bool:
-    """True for 127.0.0.0/8, ::1 and localhost."""
-    if not host:
-        return False
-    host = host.strip("[]").lower()
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def is_loopback_url(url: str | None) -> bool:
-    try:
-        return is_loopback_host(urlsplit(url or "").hostname)
-    except ValueError:
-        return False
+__all__ = ["VERSION", "Settings", "SettingsError", "is_loopback_host", "is_loopback_url", "load_settings"]
 
 
 def _split_csv(value: object) -> list[str]:

@@ -9,14 +9,18 @@ from dataclasses import dataclass, field
 
 import jwt
 from aiohttp import web
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 ISSUER = "https://api.botframework.test"
 
 
-def _b64(number: int) -> str:
-    raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
+def _b64_bytes(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _b64(number: int) -> str:
+    return _b64_bytes(number.to_bytes((number.bit_length() + 7) // 8, "big"))
 
 
 @dataclass
@@ -45,9 +49,21 @@ class TokenIssuer:
         return web.json_response({"keys": [{"kty": "RSA", "use": "sig", "kid": self.kid, "n": _b64(numbers.n),
                                             "e": _b64(numbers.e), "endorsements": ["msteams"]}]})
 
-    def token(self, app_id: str, service_url: str, *, expires_in: int = 3600, key: rsa.RSAPrivateKey | None = None,
-              issuer: str = ISSUER, audience: str | None = None) -> str:
+    def claims(self, app_id: str, service_url: str, *, expires_in: int = 3600, issuer: str = ISSUER,
+               audience: str | None = None, **overrides: object) -> dict:
+        """The claims of a channel token; an override of None leaves that claim out."""
         now = int(time.time())
         claims = {"iss": issuer, "aud": audience or app_id, "serviceurl": service_url, "nbf": now - 60,
-                  "iat": now - 60, "exp": now + expires_in}
-        return jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": self.kid})
+                  "iat": now - 60, "exp": now + expires_in, **overrides}
+        return {name: value for name, value in claims.items() if value is not None}
+
+    def token(self, app_id: str, service_url: str, *, key: rsa.RSAPrivateKey | None = None,
+              headers: dict | None = None, **claims: object) -> str:
+        return jwt.encode(self.claims(app_id, service_url, **claims), key or self.key, algorithm="RS256",
+                          headers={"kid": self.kid, **(headers or {})})
+
+    def sign_raw(self, header: bytes, payload: bytes) -> str:
+        """A token from exact JSON bytes (for duplicate keys and other shapes jwt.encode cannot make)."""
+        signing_input = _b64_bytes(header) + "." + _b64_bytes(payload)
+        signature = self.key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+        return signing_input + "." + _b64_bytes(signature)

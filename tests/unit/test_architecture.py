@@ -6,7 +6,8 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-BOT_FRAMEWORK_ALLOWED = {"bot/teams_edge.py", "bot/http_edge.py", "bot/proactive.py", "bot/connector_retry.py",
+BOT_FRAMEWORK_ALLOWED = {"bot/teams_edge.py", "bot/http_edge.py", "bot/outbound.py", "bot/proactive.py",
+                         "bot/connector_retry.py",
                          "bot/store/bot_state.py", "bot/store/state_codec.py"}
 
 
