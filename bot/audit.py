@@ -6,7 +6,7 @@ import logging
 
 from bot.activity import Actor
 from bot.logging_setup import current_correlation_id
-from bot.redaction import scrub_credentials
+from bot.redaction import scrub_secrets
 from bot.store import AuditEntry, AuditTrail
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ class AuditLog:
         detail: str = "",
     ) -> AuditEntry:
         # What people type can hold credentials (repo import https://user:token@...): never keep them.
-        target, detail = scrub_credentials(target), scrub_credentials(detail)
+        target, detail = scrub_secrets(target), scrub_secrets(detail)
         entry = await self._store.append_audit(
             AuditEntry(
                 actor_id=actor.key,

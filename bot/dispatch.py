@@ -10,7 +10,7 @@ from bot.authorization import authorize
 from bot.errors import NotAllowed, UserFacingError
 from bot.parsing import tokenize
 from bot.progress import answer_soon
-from bot.redaction import scrub_credentials
+from bot.redaction import scrub_secrets
 from bot.router import CommandSpec, Registry
 from bot.turn import Reply, Turn
 from cards.errors import error_card, unknown_command_card
@@ -30,7 +30,7 @@ async def run_command(turn: Turn, registry: Registry) -> Reply:
     match = registry.match(tokens)
     if match is None:
         log.info("unknown command", extra={"typed": tokens[0][:40]})
-        return Reply(card=unknown_command_card(scrub_credentials(" ".join(tokens))[:80], registry.suggestions(tokens)))
+        return Reply(card=unknown_command_card(scrub_secrets(" ".join(tokens))[:80], registry.suggestions(tokens)))
     return await run_as_command(turn, match.spec, match.args.text, lambda: match.spec.handler(turn, match.args))
 
 

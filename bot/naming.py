@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.addresses import internal_host_problem
-from bot.redaction import redact_url
+from bot.redaction import has_secret_parameter, redact_url
 
 MAX_REPO_NAME = 64
 FORBIDDEN = '\\/:*?"<>|;#${},+=[]'
@@ -92,6 +92,10 @@ def import_source_problem(url: str, trusted_hosts: frozenset[str] = frozenset())
                 "network.")
     if not parts.path.strip("/"):
         return "The URL names no repository (it has no path)."
+    if has_secret_parameter(url):
+        return ("The URL carries a token in its query. For a private source put the credentials before the host "
+                "instead: https://<user>:<token>@<host>/<path> (they then go into a temporary service connection, "
+                "never into the import's record).")
     return None
 
 

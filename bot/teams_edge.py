@@ -28,6 +28,7 @@ from bot.connector_retry import with_connector_retry
 from bot.container import Services
 from bot.logging_setup import current_correlation_id, new_correlation_id, reset_correlation_id, set_correlation_id
 from bot.parsing import normalise
+from bot.redaction import scrub_json, scrub_secrets
 from bot.store import ETagConflict
 from bot.turn import Actor, CardAction, MemberDetails, Mention, Reply, Turn, Where
 from cards.errors import apology_card, error_card
@@ -41,20 +42,24 @@ DIALOG_STATE = "DialogState"
 
 
 def reply_activity(reply: Reply) -> Activity:
+    """The activity for a reply, every string in it scrubbed of credentials (bot.redaction): whatever a person
+    typed, a card never echoes a secret."""
     if reply.card is not None:
-        activity = MessageFactory.attachment(CardFactory.adaptive_card(reply.card))
+        activity = MessageFactory.attachment(CardFactory.adaptive_card(scrub_json(reply.card)))
         if reply.text:
-            activity.text = reply.text
+            activity.text = scrub_secrets(reply.text)
         return activity
-    return MessageFactory.text(reply.text or "")
+    return MessageFactory.text(scrub_secrets(reply.text or ""))
 
 
 def invoke_card_response(reply: Reply) -> InvokeResponse:
-    """The answer Teams expects to an adaptiveCard/action invoke: the card that replaces the clicked one."""
+    """The answer Teams expects to an adaptiveCard/action invoke: the card that replaces the clicked one
+    (scrubbed like every other reply)."""
     if reply.card is not None:
-        body: dict[str, Any] = {"statusCode": 200, "type": ADAPTIVE_CARD, "value": reply.card}
+        body: dict[str, Any] = {"statusCode": 200, "type": ADAPTIVE_CARD, "value": scrub_json(reply.card)}
     else:
-        body = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": reply.text or ""}
+        body = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message",
+                "value": scrub_secrets(reply.text or "")}
     return InvokeResponse(status=200, body=body)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.naming import parse_import_source, repository_name_problem
-from bot.redaction import redact_url, scrub_credentials
+from bot.redaction import redact_url, scrub_secrets
 
 CASES = json.loads((Path(__file__).resolve().parents[1] / "data" / "repo_name_cases.json")
                    .read_text(encoding="utf-8"))["cases"]
@@ -37,7 +37,7 @@ def test_credentials_are_removed_from_urls_and_text():
     assert redact_url(url) == "https://github.com/org/repo.git"
     assert redact_url("https://ghp_only@github.com:8443/o/r") == "https://github.com:8443/o/r"
     assert redact_url("https://github.com/o/r") == "https://github.com/o/r"
-    assert scrub_credentials(f"cannot clone {url} (auth)") == "cannot clone https://github.com/org/repo.git (auth)"
+    assert scrub_secrets(f"cannot clone {url} (auth)") == "cannot clone https://github.com/org/repo.git (auth)"
 
 
 def test_import_sources():

@@ -18,6 +18,10 @@ from tests.harness.teams import TeamsClient
 
 ROOT = Path(__file__).resolve().parents[2]
 IMPORT_TOKEN = "ghp_importtoken0123456789abcdef"
+STRAY = "Qz7strayS3cret"  # typed where no command expects a credential
+STRAY_TEXTS = (f'team "https://alice:{STRAY}@github.com/x"', f"help https://bob:{STRAY}@example.com/y",
+               f"onboard https://alice:{STRAY}@evil.example/x", f"repo import https://github.com/a/b?token={STRAY}",
+               f"whoami Bearer {STRAY}{STRAY}", f"frobnicate https://h/x?access_token={STRAY}")
 
 
 def free_port() -> int:
@@ -46,7 +50,8 @@ async def test_debug_logs_of_real_turns_hold_no_secret(tmp_path, connector, devo
                     await asyncio.sleep(0.05)
             teams = TeamsClient(http, connector, connector.url)
             for text in ("help", "repos", "connections", "whoami",
-                         f"repo import https://alice:{IMPORT_TOKEN}@github.com/college-org/private-models"):
+                         f"repo import https://alice:{IMPORT_TOKEN}@github.com/college-org/private-models",
+                         *STRAY_TEXTS):
                 status, _ = await teams.post(teams.activity("message", text=text))
                 assert status == 201, text
     finally:
@@ -61,4 +66,6 @@ async def test_debug_logs_of_real_turns_hold_no_secret(tmp_path, connector, devo
     assert devops_sandbox.pat not in text
     assert base64.b64encode(f":{devops_sandbox.pat}".encode()).decode()[:20] not in text  # nor as basic auth
     assert IMPORT_TOKEN not in text
-    assert len(connector.sent) >= 5  # every turn was answered
+    assert STRAY not in text  # nor what was typed where no command expects a credential
+    assert len(connector.sent) >= 5 + len(STRAY_TEXTS)  # every turn was answered
+    assert not [s.activity for s in connector.sent if STRAY in json.dumps(s.activity)]  # no card echoes it

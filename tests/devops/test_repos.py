@@ -461,3 +461,26 @@ async def test_a_trusted_host_may_be_imported_over_http(make_bot, devops_sandbox
     teams = await make_bot(**devops_sandbox.env, IMPORT_TRUSTED_HOSTS="git.college.internal")
     text = text_of(await teams.ask("repo import http://git.college.internal/mlops/models.git"))
     assert "Import this repository?" in text and "http://git.college.internal/mlops/models.git" in text
+
+
+STRAY = "Qz7strayS3cret"
+
+
+@pytest.mark.parametrize("typed", [
+    f'team "https://alice:{STRAY}@github.com/x"', f"help https://bob:{STRAY}@example.com/y",
+    f"onboard https://alice:{STRAY}@evil.example/x", f"repo import https://github.com/a/b?token={STRAY}",
+    f"repo import https://github.com/a/b?ref=x&access_token={STRAY} as probe", f"whoami Bearer {STRAY}{STRAY}",
+    f"repo create https://{STRAY}@github.com/x", f"frobnicate ghp_{STRAY}{STRAY}",
+])
+async def test_credentials_typed_anywhere_never_come_back_in_cards_or_the_audit(devops_bot, typed):
+    sent = await devops_bot.say(typed)
+    assert sent and STRAY not in json.dumps([s.activity for s in sent])
+    entries = await services_of(devops_bot).audit.latest(20)
+    assert not [e for e in entries if STRAY in f"{e.target} {e.detail}"]
+
+
+async def test_an_import_url_with_a_token_in_its_query_is_refused_with_the_right_way(devops_bot, devops_sandbox):
+    since = devops_sandbox.last_seq()
+    text = text_of(await devops_bot.ask(f"repo import https://github.com/a/b?token={STRAY}"))
+    assert "token in its query" in text and "https://⟨user⟩:⟨token⟩@⟨host⟩" in text.replace("\\", "")
+    assert writes(devops_sandbox, since) == []

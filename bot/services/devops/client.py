@@ -45,7 +45,7 @@ from bot.errors import (
     ServiceUnavailable,
     UserFacingError,
 )
-from bot.redaction import scrub_credentials, scrub_logger
+from bot.redaction import scrub_logger, scrub_secrets
 from bot.retry_after import header, parse_retry_after
 from bot.services.devops.retry import Failure, GaveUp, RetryPolicy
 
@@ -234,7 +234,7 @@ def to_failure(exc: BaseException) -> Failure | None:
     if isinstance(exc, HttpAnswer):
         status, retry_after = exc.status, parse_retry_after(header(exc.headers))
         exc = exc.error
-    message = scrub_credentials(str(getattr(exc, "message", "") or exc))
+    message = scrub_secrets(str(getattr(exc, "message", "") or exc))
     if isinstance(exc, AzureDevOpsAuthenticationError | AuthenticationError):
         return Failure(message, status=status or 401, kind="auth")
     if isinstance(exc, AzureDevOpsServiceError):

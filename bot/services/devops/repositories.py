@@ -12,7 +12,7 @@ import secrets
 from urllib.parse import unquote, urlsplit
 
 from bot.errors import AlreadyExists
-from bot.redaction import redact_url, scrub_credentials
+from bot.redaction import redact_url, scrub_secrets
 from bot.services.devops.client import DevOpsClient, SdkClients
 from bot.services.devops.model import GitCredentials, ImportStatus, Repository
 from bot.services.devops.projects import project_id
@@ -49,7 +49,7 @@ def _import_status(request: object) -> ImportStatus:
         status=str(getattr(request, "status", "") or ""),
         step=int(getattr(detail, "current_step", 0) or 0) if detail else 0,
         steps=tuple(getattr(detail, "all_steps", None) or ()) if detail else (),
-        error=scrub_credentials(getattr(detail, "error_message", None) or "") if detail else "",
+        error=scrub_secrets(getattr(detail, "error_message", None) or "") if detail else "",
     )
 
 
