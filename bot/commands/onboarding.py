@@ -12,7 +12,8 @@ from bot.policy import Role
 from bot.router import Args, command, operation
 from bot.services.devops.backend import AZURE_DEVOPS
 from bot.services.devops.model import Onboarded
-from bot.services.devops.people import ACCESS_LEVELS, is_email, onboard, team_group_descriptor
+from bot.services.devops.onboarding import onboard, team_group_descriptor, what_took_effect
+from bot.services.devops.people import ACCESS_LEVELS, is_email
 from bot.services.devops.projects import project_id, team_with_members
 from bot.turn import Reply, Turn
 from cards.onboarding import already_members_card, onboard_result_card
@@ -154,9 +155,9 @@ async def do_onboard(turn: Turn, data: dict) -> Reply:
             continue
         try:
             results.append(await onboard(devops, email, level, team, descriptor, project))
-        except UserFacingError as exc:
-            results.append(Onboarded(email, "failed", exc.message))
-    if not any(r.outcome == "added" for r in results) and any(r.outcome == "failed" for r in results):
+        except UserFacingError as exc:  # the change may have taken effect anyway: say exactly what did
+            results.append(await what_took_effect(devops, email, team, exc))
+    if all(r.outcome in ("failed", "already") for r in results) and any(r.outcome == "failed" for r in results):
         # reported as a failure in the audit, with the per-person card
         failure = InvalidInput("Nobody could be added: " + "; ".join(f"{r.email}: {r.detail}" for r in results
                                                                       if r.outcome == "failed")[:400],

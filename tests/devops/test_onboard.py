@@ -215,3 +215,35 @@ async def test_someone_in_the_organization_but_not_the_team_keeps_their_access_l
     assert "added to the team, access level Basic" in text  # what Azure DevOps kept, not what was asked
     assert person("bob").upn in team_levels(devops_sandbox)
     assert access_level(devops_sandbox, person("bob").upn) == "express"
+
+
+# ---- a write whose answer is lost: what took effect is checked, and said exactly ------------------------------------
+async def test_a_membership_applied_whose_answers_are_all_lost_is_reported_as_added(devops_bot, devops_sandbox):
+    sent = await devops_bot.say(f"onboard {FRANK.upn}")
+    devops_sandbox.add_fault(path_regex="graph/memberships", method="PUT", status=503, phase="after")
+    card = await confirm(devops_bot, sent)
+    text = text_of(card)
+    assert FRANK.upn in team_levels(devops_sandbox) and access_level(devops_sandbox, FRANK.upn) == "express"
+    assert "Nobody was added" not in text and "added to the team" in text
+    assert "answer was lost" in text
+
+
+async def test_access_given_but_the_team_refused_says_exactly_that(devops_bot, devops_sandbox):
+    sent = await devops_bot.say(f"onboard {FRANK.upn} as stakeholder")
+    devops_sandbox.add_fault(path_regex="graph/memberships", method="PUT", status=503)
+    text = text_of(await confirm(devops_bot, sent))
+    assert FRANK.upn not in team_levels(devops_sandbox) and access_level(devops_sandbox, FRANK.upn) == "stakeholder"
+    assert "Nobody was added" not in text
+    assert "has Stakeholder access" in text and "not in the team yet" in text and "onboard" in text
+
+
+async def test_when_nothing_can_be_checked_the_card_says_it_is_unknown(devops_bot, devops_sandbox):
+    sent = await devops_bot.say(f"onboard {FRANK.upn}")
+    # the entitlement is applied but its answer is lost, and every lookup of that person fails too
+    devops_sandbox.add_fault(path_regex="userentitlements", method="POST", status=503, phase="after")
+    devops_sandbox.add_fault(path_regex=r"userentitlements\?.*filter", method="GET", status=503)
+    text = text_of(await confirm(devops_bot, sent))
+    devops_sandbox.clear_faults()
+    assert access_level(devops_sandbox, FRANK.upn) == "express"
+    assert "Nobody was added" not in text
+    assert "could not tell whether" in text and "team" in text

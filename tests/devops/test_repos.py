@@ -484,3 +484,15 @@ async def test_an_import_url_with_a_token_in_its_query_is_refused_with_the_right
     text = text_of(await devops_bot.ask(f"repo import https://github.com/a/b?token={STRAY}"))
     assert "token in its query" in text and "https://⟨user⟩:⟨token⟩@⟨host⟩" in text.replace("\\", "")
     assert writes(devops_sandbox, since) == []
+
+
+async def test_a_create_whose_answer_and_every_check_are_lost_says_it_is_not_sure(devops_bot, devops_sandbox):
+    (message,) = [s for s in await devops_bot.say("repo create lost-answer") if s.cards]
+    confirm = next(a for a in card_actions(message.card) if a.get("verb") == verbs.CONFIRM)
+    devops_sandbox.add_fault(path_regex="git/repositories", method="POST", status=503, phase="after")
+    devops_sandbox.add_fault(path_regex="git/repositories/lost-answer", method="GET", status=503)
+    status, card = await devops_bot.click_action(confirm, card_id=message.activity_id)
+    devops_sandbox.clear_faults()
+    assert status == 200 and "lost-answer" in repo_names(devops_sandbox)  # it was created
+    text = text_of(card)
+    assert "could not check whether it took effect" in text and "Nothing more was done" not in text

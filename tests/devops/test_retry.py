@@ -157,6 +157,25 @@ async def test_when_retries_run_out_a_last_check_finds_a_create_that_took_effect
     assert attempt.calls == 2
 
 
+async def test_a_check_that_fails_itself_gives_up_unsure_and_never_repeats_the_create():
+    clock = FakeClock()
+    attempt = Script(*[http(503)] * 5)
+
+    async def verify():
+        raise http(503)
+
+    with pytest.raises(GaveUp) as gave_up:
+        await policy(clock).run(attempt, idempotent=False, verify=verify)
+    assert gave_up.value.unsure and attempt.calls == 1
+
+
+async def test_a_plain_give_up_is_not_unsure():
+    clock = FakeClock()
+    with pytest.raises(GaveUp) as gave_up:
+        await policy(clock, max_attempts=2).run(Script(*[http(503)] * 5), idempotent=True)
+    assert not gave_up.value.unsure
+
+
 def test_entra_token_is_refreshed_before_it_expires():
     from bot.services.devops.client import AZURE_DEVOPS_SCOPE, EntraTokenAuthentication
 

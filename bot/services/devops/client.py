@@ -298,10 +298,11 @@ def next_step_for(failure: Failure, *, doing: str = "", project: str = "", team:
 
 
 def to_user_error(failure: Failure, gave_up: GaveUp | None = None, what: str = "", *, project: str = "",
-                  team: str = "") -> UserFacingError:
+                  team: str = "", unsure: bool = False) -> UserFacingError:
     """The card-ready error for a failed call, always with a next step; its ``answer`` keeps the status, the
     service's error type and Retry-After for handlers that look closer. ``project`` and ``team`` (the configured
-    ones) make the next step for a 404 exact."""
+    ones) make the next step for a 404 exact. ``unsure``: a write whose last answer was lost and whose effect could
+    not be read either; the card says so instead of "nothing was done"."""
     doing = f" ({what})" if what else ""
     status = failure.status
     answer = ServiceAnswer(status, failure.type_key, failure.retry_after)
@@ -319,6 +320,12 @@ def to_user_error(failure: Failure, gave_up: GaveUp | None = None, what: str = "
             f"Azure DevOps is throttling the bot right now{doing}.",
             title="Azure DevOps is busy",
             next_step=f"Try again in {round(wait)} seconds." if wait else "Try again in a minute.", answer=answer)
+    elif failure.transient and unsure:
+        error = ServiceUnavailable(
+            f"Azure DevOps did not answer{doing}, and I could not check whether it took effect.",
+            title="Not sure it was done",
+            next_step="Look in a minute whether it is there, then try again only if it is not: the bot checks "
+            "before it creates anything, so nothing is done twice.", answer=answer)
     elif failure.transient:
         reason = {"timeout": "did not answer in time", "connection": "could not be reached"}.get(
             failure.kind, f"answered {status}")
@@ -407,7 +414,8 @@ class DevOpsClient:
         except GaveUp as exc:
             log.warning("azure devops call gave up", extra={"what": what, "attempts": exc.attempts,
                                                             "status": exc.last.status, "reason": exc.reason})
-            raise to_user_error(exc.last, exc, what, project=self.project, team=self.team) from None
+            raise to_user_error(exc.last, exc, what, project=self.project, team=self.team,
+                                unsure=exc.unsure) from None
         except Failure as failure:
             log.info("azure devops call failed", extra={"what": what, "status": failure.status,
                                                         "type_key": failure.type_key})

@@ -63,10 +63,13 @@ class Member:
 
 @dataclass(frozen=True)
 class Onboarded:
+    """What onboarding did for one person, exactly."""
+
     email: str
-    outcome: str  # "added" | "already" | "failed"
-    detail: str = ""
+    outcome: str  # "added" | "already" | "partial" (access but not the team) | "failed" | "unknown" (not readable)
+    detail: str = ""  # the access level when added; else why
     name: str = ""
+    note: str = ""  # e.g. the answer was lost but the change took effect
 
 
 # ---- repositories -----------------------------------------------------------------------------------------------

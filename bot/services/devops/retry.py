@@ -33,6 +33,8 @@ from typing import Any, TypeVar
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 
+from bot.errors import UserFacingError
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -70,13 +72,19 @@ class Failure(Exception):
 
 
 class GaveUp(Exception):
-    """The policy stopped retrying; ``last`` is the last failure, ``retry_after`` what the server asked for."""
+    """The policy stopped retrying; ``last`` is the last failure. ``unsure``: a write whose failed attempt may have
+    taken effect, and whose check (``verify``) could not tell."""
 
-    def __init__(self, last: Failure, attempts: int, reason: str) -> None:
+    def __init__(self, last: Failure, attempts: int, reason: str, *, unsure: bool = False) -> None:
         super().__init__(f"{reason} after {attempts} attempt(s): {last.message}")
         self.last = last
         self.attempts = attempts
         self.reason = reason
+        self.unsure = unsure
+
+
+class _Unverifiable(Exception):
+    """The check of whether a failed write took effect failed too."""
 
 
 @dataclass
@@ -148,16 +156,25 @@ class RetryPolicy:
             reraise=True,
         )
 
+        async def checked() -> T | None:
+            """What ``verify`` found; a check that fails itself cannot tell (the caller then says so)."""
+            assert verify is not None
+            try:
+                return await verify()
+            except (Failure, UserFacingError) as exc:
+                log.warning("could not check whether a failed write took effect", extra={"what": what})
+                raise _Unverifiable() from exc
+
         async def _one() -> T:
             if state["failed_before"] and not idempotent and verify is not None:
-                found = await verify()
+                found = await checked()
                 if found is not None:
                     log.info("the failed attempt had taken effect; not repeating it", extra={"what": what})
                     return found
             try:
                 return await attempt()
-            except Failure:
-                state["failed_before"] = True
+            except Failure as failure:
+                state["failed_before"], state["last"] = True, failure
                 raise
 
         attempts = 0
@@ -167,15 +184,18 @@ class RetryPolicy:
                 attempts = attempt_ctx.retry_state.attempt_number
                 with attempt_ctx:
                     result = await _one()
+        except _Unverifiable as unverifiable:
+            last = state["last"]
+            raise GaveUp(last, attempts, "could not check whether it took effect", unsure=True) from unverifiable
         except Failure as last:
             if not last.transient:
                 raise
             if not idempotent and verify is not None and last.ambiguous:
                 # One last look: the create may have taken effect on the final attempt.
                 try:
-                    found = await verify()
-                except Failure:
-                    found = None
+                    found = await checked()
+                except _Unverifiable:
+                    raise GaveUp(last, attempts, "could not check whether it took effect", unsure=True) from last
                 if found is not None:
                     log.info("the failed attempt had taken effect", extra={"what": what})
                     return found
