@@ -11,6 +11,7 @@ call of one test never shows up in the next test's world or request log.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -123,6 +124,15 @@ async def _serve(call: _Call, origin: Origin) -> web.StreamResponse:
     sandbox, request = call.sandbox, call.request
     method = request.method.upper()
     path, query = request.path, request.query_string
+    if request.body_exists:
+        # As the service does: a call whose request has arrived is carried out, even when its client disconnects
+        # (or is killed) while the call is held; the body is read now, so nothing later depends on the client.
+        try:
+            await request.read()
+        except (ConnectionError, asyncio.CancelledError, web.HTTPException):
+            raise
+        except Exception:  # noqa: BLE001 - a body that never fully arrived: the call did not reach the service
+            raise call.abort() from None
     rule = sandbox.faults.take("before", method, path, query)
     if rule:
         failed = await _apply_fault(call, rule)
@@ -187,9 +197,9 @@ async def _answer(call: _Call, origin: Origin, method: str) -> web.StreamRespons
 
 async def _read_body(request: web.Request):
     """The parsed JSON body; the bytes as sent for an ``application/octet-stream`` upload; None when empty."""
-    if not request.can_read_body:
+    if not request.body_exists:
         return None
-    raw = await request.read()
+    raw = await request.read()  # read (and kept) by _serve before any fault held the call
     if request.content_type == "application/octet-stream":
         return raw or None
     if not raw.strip():

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import socket
 import threading
 import time
 
@@ -209,3 +212,29 @@ def test_stop_cancels_a_long_delay_in_flight():
     caller.join(10)
     assert not caller.is_alive() and "error" in outcome, outcome  # the connection closed without an answer
     assert sandbox.request_log.since(0)[-1]["status"] == 0
+
+
+def test_a_held_call_whose_client_goes_away_still_takes_effect_once(clients, devops_sandbox):
+    """As the service does: a call that has arrived is carried out even when its client disconnects (or is
+    killed) while the call is held; the client just never sees the answer."""
+    from urllib.parse import urlsplit
+
+    devops_sandbox.add_fault(method="POST", path_regex="/_apis/git/repositories", delay_ms=1500, count=1)
+    parts = urlsplit(devops_sandbox.org_url)
+    body = json.dumps({"name": "created-while-nobody-waited"}).encode()
+    token = base64.b64encode(f":{devops_sandbox.pat}".encode()).decode()
+    request = (f"POST {parts.path}/College/_apis/git/repositories HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+               f"Authorization: Basic {token}\r\nAccept: application/json;api-version=7.1-preview.1\r\n"
+               f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+    with socket.create_connection((parts.hostname, parts.port)) as client:
+        client.sendall(request)
+        _wait_until_held(devops_sandbox)
+    # the client is gone; the call completes when its delay ends (bounded wait, no clock in the assertion)
+    deadline = time.monotonic() + 30
+    names: list[str] = []
+    while time.monotonic() < deadline:
+        names = [r.name for r in clients.git.get_repositories("College")]
+        if "created-while-nobody-waited" in names:
+            break
+        time.sleep(0.05)
+    assert names.count("created-while-nobody-waited") == 1, names
