@@ -2,13 +2,16 @@
 
     reply = await ask_confirmation(turn, "repo.create", {"name": name}, title=..., summary=[...])
 
-The Confirm button re-checks the requester's role at that moment, uses the token up, runs the registered
-operation (bot.router.operation) and replaces the card with the outcome: what happened, who, when. An operation
-that outlasts a card action's few seconds answers with a "working on it" card that updates itself (bot.progress).
+The Confirm button re-checks the requester's role at that moment, records the intent in the work journal (so a
+crash loses nothing: bot/resume.py finishes or reports it at the next start), uses the token up, runs the
+registered operation (bot.router.operation), records its outcome and replaces the card with it: what happened,
+who, when. An operation that outlasts a card action's few seconds answers with a "working on it" card that updates
+itself (bot.progress). The audit trail has both the start and the outcome.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from datetime import datetime, timedelta
@@ -17,8 +20,8 @@ from typing import Any
 from bot.authorization import authorize
 from bot.errors import NotAllowed, UserFacingError
 from bot.progress import answer_soon, shared
-from bot.router import CommandHandler
-from bot.store import ConfirmationToken
+from bot.router import OperationSpec
+from bot.store import ConfirmationToken, DuplicateIntent, WorkIntent, WorkOutcome
 from bot.turn import Reply, Turn
 from cards.confirmation import closed_card, confirm_card, with_outcome, working_card
 from cards.errors import error_card
@@ -93,27 +96,62 @@ async def confirm(turn: Turn, token_value: str) -> Reply:
         await services.store.take_confirmation(token_value, now)
         return await shared(turn, Reply(card=closed_card("Not done", f"{exc.message} Nothing was changed.",
                                                          turn.actor.name, now)))
+    intent = _intent(turn, pending, now)
+    try:  # recorded before anything is done: the journal, not the token, says whether this work has begun
+        await services.store.record_intent(intent)
+    except DuplicateIntent:
+        return Reply(card=closed_card("Nothing to confirm", "This request is already being handled."))
     if await services.store.take_confirmation(token_value, now) is None:
-        return Reply(card=closed_card("Nothing to confirm", "This request was already handled."))
+        await services.store.record_outcome(intent.id, WorkOutcome("expired", now))
+        return Reply(card=closed_card("Nothing to confirm", "This request has expired or was already handled."))
+    await services.audit.record(turn.actor, f"{operation}.started", outcome="ok", target=target,
+                                conversation_id=turn.where.conversation_id, detail="confirmed")
     return await answer_soon(
-        turn, _run(turn, operation, spec.handler, payload["data"], now),
+        turn, run_confirmed(turn, spec, intent),
         lambda: Reply(card=working_card(payload["title"], turn.actor.name, now)),
         name=f"confirmed {operation}", within_s=services.pacing.confirmed_within_s, share=True)
 
 
-async def _run(turn: Turn, operation: str, handler: CommandHandler, data: dict[str, Any], now: datetime) -> Reply:
-    """Runs the confirmed operation, audits its outcome, and stamps its card with who confirmed it and when."""
+def intent_id(token_value: str) -> str:
+    """The journal id of a confirmation's work: the same for every click on that card, never the token itself."""
+    return hashlib.sha256(token_value.encode()).hexdigest()[:32]
+
+
+def _intent(turn: Turn, pending: ConfirmationToken, now: datetime) -> WorkIntent:
+    """What the journal keeps to finish the work without the person: the operation's data (which never holds a
+    secret: those stay in memory, by reference), who confirmed it with which roles, where its card is."""
+    actor = turn.actor
+    return WorkIntent(
+        id=intent_id(pending.token), operation=pending.operation, requested_by=actor.key,
+        conversation_id=turn.where.conversation_id,
+        card_activity_id=turn.action.card_activity_id if turn.action else "", at=now,
+        data={"data": pending.payload["data"], "title": pending.payload["title"], "requester": actor.name,
+              "channel_user_id": actor.channel_user_id, "aad_object_id": actor.aad_object_id,
+              "tenant_id": actor.tenant_id, "conversation_type": turn.where.conversation_type,
+              "roles": sorted(turn.roles)})
+
+
+async def run_confirmed(turn: Turn, spec: OperationSpec, intent: WorkIntent, *, note: str = "",
+                        took_effect: Reply | None = None) -> Reply:
+    """Runs the confirmed operation (unless ``took_effect`` already holds its outcome), records the outcome in the
+    journal and the audit, and stamps its card with who confirmed it and when (and ``note``)."""
     services = turn.services
+    data = intent.data["data"]
+    outcome, detail = "ok", note
     try:
-        result: Reply = await handler(turn, data)
+        resumed = {**data, "resumed": True} if note else data  # a handler may say what it finds done already
+        result: Reply = took_effect if took_effect is not None else await spec.handler(turn, resumed)
     except UserFacingError as exc:
-        await services.audit.record(turn.actor, operation, outcome="failed", target=_target(data),
-                                    conversation_id=turn.where.conversation_id, detail=exc.message)
-        failed = error_card(exc.title, exc.message, exc.next_step)
-        return Reply(card=with_outcome(failed, "Confirmed", turn.actor.name, now))
-    await services.audit.record(turn.actor, operation, outcome="ok", target=_target(data),
-                                conversation_id=turn.where.conversation_id)
-    stamped = with_outcome(result.card, "Confirmed", turn.actor.name, now) if result.card else None
+        outcome, detail = "failed", exc.message
+        result = Reply(card=error_card(exc.title, exc.message, exc.next_step))
+    await services.store.record_outcome(intent.id, WorkOutcome(outcome, services.clock(), detail[:500]))
+    await services.audit.record(turn.actor, spec.name, outcome=outcome, target=_target(data),
+                                conversation_id=turn.where.conversation_id, detail=detail[:500])
+    if result.card is None:
+        return result
+    stamped = with_outcome(result.card, "Confirmed", intent.data.get("requester") or turn.actor.name, intent.at)
+    if note:
+        stamped = with_outcome(stamped, note, "College Bot", services.clock())
     return Reply(card=stamped, text=result.text)
 
 

@@ -48,3 +48,24 @@ class Messenger(Protocol):
     async def send(self, conversation_id: str, reply: Reply) -> str: ...
 
     async def update(self, conversation_id: str, activity_id: str, reply: Reply) -> None: ...
+
+
+class MessengerConversation:
+    """The Conversation port outside any turn (work resumed after a restart): posts and updates through the
+    Messenger; there is no one to ask details of and no dialog to leave."""
+
+    def __init__(self, messenger: Messenger, conversation_id: str) -> None:
+        self._messenger = messenger
+        self._conversation_id = conversation_id
+
+    async def send(self, reply: Reply) -> str:
+        return await self._messenger.send(self._conversation_id, reply)
+
+    async def update(self, activity_id: str, reply: Reply) -> None:
+        await self._messenger.update(self._conversation_id, activity_id, reply)
+
+    async def member_details(self, channel_user_id: str) -> MemberDetails | None:
+        return None
+
+    async def cancel_dialogs(self) -> bool:
+        return False

@@ -76,13 +76,18 @@ class ActionSpec:
 
 @dataclass(frozen=True)
 class OperationSpec:
-    """Something done only after its requester confirms it on a card (see bot.confirmations)."""
+    """Something done only after its requester confirms it on a card (see bot.confirmations).
+
+    ``took_effect(turn, data)``: after a crash interrupted the work, whether it had taken effect: its outcome card
+    (a Reply), or None when it had not (the work is then done now). Without it, the work is done again, which
+    suits operations that check before they write."""
 
     name: str
     handler: CommandHandler
     role: Role
     what: str  # for refusals: "create repositories"
     help: str
+    took_effect: CommandHandler | None = None
 
 
 @dataclass(frozen=True)
@@ -156,12 +161,15 @@ class Registry:
 
         return register
 
-    def operation(self, name: str, *, role: Role, what: str) -> Callable[[CommandHandler], CommandHandler]:
+    def operation(self, name: str, *, role: Role, what: str,
+                  took_effect: CommandHandler | None = None) -> Callable[[CommandHandler], CommandHandler]:
         def register(handler: CommandHandler) -> CommandHandler:
             help_line = _check_handler("operation", name, handler)
             if name in self._operations:
                 raise RegistrationError(f"operation {name!r} is already registered")
-            self._operations[name] = OperationSpec(name, handler, role, what, help_line)
+            if took_effect is not None:
+                _check_handler("operation check", name, took_effect)
+            self._operations[name] = OperationSpec(name, handler, role, what, help_line, took_effect)
             return handler
 
         return register

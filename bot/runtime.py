@@ -13,6 +13,7 @@ from bot.container import Services
 from bot.http_edge import EdgeAdapter
 from bot.policy import ConfiguredAdmins, Policy
 from bot.proactive import BotMessenger
+from bot.resume import resume_unfinished
 from bot.router import REGISTRY
 from bot.settings import Settings
 from bot.store import Store, open_store
@@ -62,4 +63,6 @@ async def build_runtime(settings: Settings) -> Runtime:
     handler = CollegeBot(services, StoreBackedStorage(store), build_dialogs(services))
     adapter = EdgeAdapter(settings)
     services.messenger = BotMessenger(adapter, store, settings.app_id)
+    # confirmed work a crash interrupted: checked, then finished or reported on its card (bot/resume.py)
+    services.background.start("resume interrupted work", resume_unfinished(services))
     return Runtime(services=services, bot=handler, adapter=adapter)

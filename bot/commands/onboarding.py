@@ -150,8 +150,9 @@ async def do_onboard(turn: Turn, data: dict) -> Reply:
     descriptor = await team_group_descriptor(devops, team)
     results: list[Onboarded] = [Onboarded(e, "already") for e in data.get("already", [])]
     for email in data.get("emails", []):
-        if email in present:
-            results.append(Onboarded(email, "already"))
+        if email in present:  # resumed after a restart: those in the team now were added before it
+            results.append(Onboarded(email, "added", note="done before the bot restarted") if data.get("resumed")
+                           else Onboarded(email, "already"))
             continue
         try:
             results.append(await onboard(devops, email, level, team, descriptor, project))

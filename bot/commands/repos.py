@@ -28,6 +28,7 @@ from bot.services.devops.repositories import (
     discard_import_connection,
     find_repository,
     import_status,
+    latest_import,
     list_repositories,
     split_credentials,
     start_import,
@@ -97,16 +98,30 @@ async def handle_repo_create(turn: Turn, args: Args) -> Reply:
         summary=[("Name", name), ("Project", devops.project), ("Organization", devops.org_url)])
 
 
-@operation("repo.create", role=Role.ADMIN, what="create repositories")
+def _created_card(repo: Repository, name: str) -> Reply:
+    return Reply(card=repo_card(repo, f"✅ Created {name}", note="Clone it, add your code, and push."))
+
+
+async def repo_created(turn: Turn, data: dict) -> Reply | None:
+    """After a crash: the repository, if its create had taken effect."""
+    name = str(data.get("name", ""))
+    repo = await find_repository(turn.services.client(AZURE_DEVOPS), name)
+    return _created_card(repo, name) if repo is not None else None
+
+
+@operation("repo.create", role=Role.ADMIN, what="create repositories", took_effect=repo_created)
 async def do_repo_create(turn: Turn, data: dict) -> Reply:
-    """Creates the repository its requester confirmed."""
+    """Creates the repository its requester confirmed (unless it exists meanwhile)."""
     name = _checked_name(str(data.get("name", "")), "repo create tinyyolo-model")
     devops = turn.services.client(AZURE_DEVOPS)
+    existing = await find_repository(devops, name)
+    if existing is not None:
+        raise _already_exists(name, existing, devops.project)
     try:
         repo = await create_repository(devops, name)
     except RepositoryExists as exc:
         raise _already_exists(name, exc.existing, devops.project) from None
-    return Reply(card=repo_card(repo, f"✅ Created {name}", note="Clone it, add your code, and push."))
+    return _created_card(repo, name)
 
 
 # repo import -----------------------------------------------------------------------------------------------------
@@ -148,7 +163,24 @@ async def handle_repo_import(turn: Turn, args: Args) -> Reply:
         summary=[("From", source.shown), ("Into", into), ("Project", devops.project)])
 
 
-@operation("repo.import", role=Role.ADMIN, what="import repositories")
+async def repo_imported(turn: Turn, data: dict) -> Reply | None:
+    """After a crash: the import's state (followed again until it ends) if it had been started, else None."""
+    services = turn.services
+    devops = services.client(AZURE_DEVOPS)
+    name, shown = str(data.get("name", "")), str(data.get("source", ""))
+    repo = await find_repository(devops, name)
+    status = await latest_import(devops, repo.id) if repo is not None else None
+    if repo is None or status is None:
+        return None
+    if not status.finished:
+        services.background.start(f"import {name}", _follow_import(
+            services, turn.actor, turn.where.conversation_id, live_card(turn, f"import {name}"), repo, status, shown,
+            services.clock()))
+    return Reply(card=import_card(name, shown, status.status, status.step, status.steps, error=status.error,
+                                  repo=repo))
+
+
+@operation("repo.import", role=Role.ADMIN, what="import repositories", took_effect=repo_imported)
 async def do_repo_import(turn: Turn, data: dict) -> Reply:
     """Creates the repository if needed, starts the import and follows it in the background."""
     services = turn.services

@@ -109,6 +109,15 @@ async def start_import(devops: DevOpsClient, repository: Repository, url: str,
     return _import_status(await devops.call(create, idempotent=False, verify=verify, what="start import"))
 
 
+async def latest_import(devops: DevOpsClient, repository_id: str) -> ImportStatus | None:
+    """The repository's newest import request, or None when nothing was ever imported into it."""
+    project = devops.project
+    requests = await devops.call(lambda c: c.git.query_import_requests(project, repository_id, include_abandoned=True),
+                                 idempotent=True, what="read the import requests")
+    newest = max(requests or [], key=lambda r: int(getattr(r, "import_request_id", 0) or 0), default=None)
+    return _import_status(newest) if newest is not None else None
+
+
 async def import_status(devops: DevOpsClient, repository_id: str, request_id: int) -> ImportStatus:
     project = devops.project
     request = await devops.call(lambda c: c.git.get_import_request(project, repository_id, request_id),
