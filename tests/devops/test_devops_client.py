@@ -6,7 +6,7 @@ import pytest
 
 from bot.errors import NotConfigured, NotFound, ServiceUnavailable, UserFacingError
 from bot.services.devops.client import to_user_error
-from bot.services.devops.retry import Failure
+from bot.services.retry import Failure
 from bot.settings import load_settings
 from tests.devops.conftest import RecordingSleep, services_of
 from tests.harness.cards import card_texts

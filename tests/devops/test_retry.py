@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from bot.services.devops.retry import Failure, GaveUp, RetryPolicy
+from bot.services.retry import Failure, GaveUp, RetryPolicy
 
 
 class FakeClock:

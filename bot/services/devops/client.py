@@ -47,7 +47,7 @@ from bot.errors import (
 )
 from bot.redaction import scrub_logger, scrub_secrets
 from bot.retry_after import header, parse_retry_after
-from bot.services.devops.retry import Failure, GaveUp, RetryPolicy
+from bot.services.retry import Failure, GaveUp, RetryPolicy
 
 if TYPE_CHECKING:
     from bot.settings import Settings

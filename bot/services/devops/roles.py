@@ -15,7 +15,7 @@ from collections.abc import Callable
 from bot.errors import UserFacingError
 from bot.policy import Role
 from bot.services.devops.client import DevOpsClient, SdkClients
-from bot.services.devops.retry import RetryPolicy
+from bot.services.retry import RetryPolicy
 from bot.turn import Actor
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,5 @@
-"""The project's own retry policy for Azure DevOps calls (the SDK's msrest retries are switched off).
+"""The project's own retry policy for calls to a backend (Azure DevOps, Azure ML): the SDKs' own retries are
+switched off, so one attempt is one HTTP request and these rules are the only ones.
 
 Rules, in one place:
 
@@ -15,8 +16,8 @@ Rules, in one place:
   connection after the POST arrived). If it did, its result is returned and the create is not sent again. A
   non-idempotent call without ``verify`` is never retried.
 
-How it combines with msrest: the client sets urllib3's retries to 0 on every SDK client (see client.py), so
-each attempt here is exactly one HTTP request and the request log shows every attempt.
+How it combines with msrest (Azure DevOps): the client sets urllib3's retries to 0 on every SDK client (see
+devops/client.py), so each attempt here is exactly one HTTP request and the request log shows every attempt.
 
 The policy is pure apart from ``sleep`` and ``clock`` (injected; tests use a fake clock).
 """
@@ -143,7 +144,7 @@ class RetryPolicy:
 
         def _before_sleep(retry_state: RetryCallState) -> None:
             exc = retry_state.outcome.exception() if retry_state.outcome else None
-            log.warning("azure devops call failed, retrying", extra={
+            log.warning("backend call failed, retrying", extra={
                 "what": what, "attempt": retry_state.attempt_number, "status": getattr(exc, "status", None),
                 "failure": getattr(exc, "kind", ""), "wait_s": round(retry_state.upcoming_sleep, 3)})
 
