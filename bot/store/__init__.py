@@ -7,6 +7,7 @@ from bot.store.base import Store
 from bot.store.dedup import ActivityDedup
 from bot.store.journal import DuplicateIntent, RecordedWork, UnknownIntent, WorkIntent, WorkJournal, WorkOutcome
 from bot.store.lifecycle import StoreClosed, StoreLifecycle
+from bot.store.model_checks import ModelCheck, ModelCheckResults
 from bot.store.references import ConversationReferences
 from bot.store.state import ETagConflict, StateItem, VersionedState
 from bot.store.tokens import ConfirmationToken, SingleUseTokens
@@ -21,6 +22,8 @@ __all__ = [
     "ConversationReferences",
     "DuplicateIntent",
     "ETagConflict",
+    "ModelCheck",
+    "ModelCheckResults",
     "RecordedWork",
     "SingleUseTokens",
     "StateItem",

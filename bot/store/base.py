@@ -25,6 +25,7 @@ from bot.store.audit import AuditTrail
 from bot.store.dedup import ActivityDedup
 from bot.store.journal import WorkJournal
 from bot.store.lifecycle import StoreLifecycle
+from bot.store.model_checks import ModelCheckResults
 from bot.store.references import ConversationReferences
 from bot.store.state import VersionedState
 from bot.store.tokens import SingleUseTokens
@@ -40,6 +41,7 @@ class Store(
     SingleUseTokens,
     ActivityDedup,
     WorkJournal,
+    ModelCheckResults,
     StoreLifecycle,
     Protocol,
 ):

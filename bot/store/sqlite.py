@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 from bot.store.audit import AuditEntry
 from bot.store.journal import DuplicateIntent, RecordedWork, UnknownIntent, WorkIntent, WorkOutcome
 from bot.store.lifecycle import StoreClosed
+from bot.store.model_checks import ModelCheck
 from bot.store.sqlite_schema import migrate
 from bot.store.state import ETagConflict, StateItem
 from bot.store.tokens import ConfirmationToken
@@ -497,6 +498,36 @@ class SqliteStore:
                 (intent_id,),
             ).fetchone()
             return None if row is None else _recorded_work(*row)
+
+        return await self._with_conn(run)
+
+    # ---- model check results ------------------------------------------------------------------
+
+    async def put_model_check(self, check: ModelCheck) -> bool:
+        if not check.key:
+            raise ValueError("a model check needs a key")
+        try:
+            result = _dumps(check.result)
+        except TypeError as exc:
+            raise ValueError(f"a model check result must be JSON-compatible: {exc}") from None
+        row = (check.key, result, _utc_text(check.checked_at))
+
+        def run(conn: sqlite3.Connection) -> bool:
+            with _transaction(conn):
+                inserted = conn.execute("INSERT OR IGNORE INTO model_checks (key, result, checked_at) "
+                                        "VALUES (?, ?, ?)", row)
+                return inserted.rowcount == 1
+
+        return await self._with_conn(run)
+
+    async def get_model_check(self, key: str) -> ModelCheck | None:
+        def run(conn: sqlite3.Connection) -> ModelCheck | None:
+            row = conn.execute("SELECT key, result, checked_at FROM model_checks WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return None
+            checked_at = _from_utc_text(row[2])
+            assert checked_at is not None
+            return ModelCheck(row[0], json.loads(row[1]), checked_at)
 
         return await self._with_conn(run)
 

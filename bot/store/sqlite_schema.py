@@ -97,7 +97,16 @@ BEGIN
 END;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+# v4: model check results by key (bot.store.model_checks).
+_V4 = """
+CREATE TABLE model_checks (
+    key TEXT PRIMARY KEY,
+    result TEXT NOT NULL,
+    checked_at TEXT NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

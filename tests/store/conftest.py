@@ -22,6 +22,7 @@ from bot.store import (
     ActivityDedup,
     AuditTrail,
     ConversationReferences,
+    ModelCheckResults,
     SingleUseTokens,
     StoreLifecycle,
     VersionedState,
@@ -30,7 +31,8 @@ from bot.store import (
 )
 
 EVERY_CONCERN: frozenset[type] = frozenset(
-    {VersionedState, ConversationReferences, AuditTrail, SingleUseTokens, ActivityDedup, WorkJournal, StoreLifecycle}
+    {VersionedState, ConversationReferences, AuditTrail, SingleUseTokens, ActivityDedup, WorkJournal,
+     ModelCheckResults, StoreLifecycle}
 )
 
 
