@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.azureml_config import WorkspaceConfig, WorkspaceConfigError, workspace_config
 from bot.loopback import is_loopback_host, is_loopback_url  # re-exported: the rule lives in bot/loopback.py
 from bot.store.url import check_store_url
 
@@ -74,6 +75,19 @@ class Settings(BaseSettings):
     azure_tenant_id: str = Field("", validation_alias="AZURE_TENANT_ID")
     azure_client_id: str = Field("", validation_alias="AZURE_CLIENT_ID")
     azure_client_secret: SecretStr = Field(SecretStr(""), validation_alias="AZURE_CLIENT_SECRET")
+
+    # Azure ML: the workshop's config.json (AZUREML_CONFIG) and/or the workspace by name; any ARM cloud
+    azureml_config: str = Field("", validation_alias="AZUREML_CONFIG")
+    azure_subscription_id: str = Field("", validation_alias="AZURE_SUBSCRIPTION_ID")
+    azure_resource_group: str = Field("", validation_alias="AZURE_RESOURCE_GROUP")
+    azureml_workspace: str = Field("", validation_alias="AZUREML_WORKSPACE")
+    azureml_arm_endpoint: str = Field("https://management.azure.com", validation_alias="AZUREML_ARM_ENDPOINT")
+    azure_authority_host: str = Field("https://login.microsoftonline.com", validation_alias="AZURE_AUTHORITY_HOST")
+    # where the workspace's blob datastores are reached ("" = https://<account>.blob.<cloud's storage suffix>)
+    azureml_blob_endpoint: str = Field("", validation_alias="AZUREML_BLOB_ENDPOINT")
+    # model checks: each runs in its own process with these limits
+    model_check_timeout_s: float = Field(120.0, validation_alias="MODEL_CHECK_TIMEOUT_S", gt=0, le=3600)
+    model_check_memory_mb: int = Field(2048, validation_alias="MODEL_CHECK_MEMORY_MB", ge=64)
 
     # Service connections: each live TestConnection gets this long before it is reported as timed out
     connection_test_timeout_s: float = Field(10.0, validation_alias="CONNECTION_TEST_TIMEOUT_S", gt=0, le=60)
@@ -150,6 +164,10 @@ class Settings(BaseSettings):
         if self.devops_org_url and not (self.devops_project and self.devops_team):
             problems.append("AZURE_DEVOPS_PROJECT and AZURE_DEVOPS_TEAM must not be empty")
         try:
+            self.workspace()
+        except WorkspaceConfigError as exc:
+            problems.append(str(exc))
+        try:
             check_store_url(self.store_url)
         except ValueError as exc:  # the message never repeats the URL, which may hold credentials
             problems.append(f"STORE_URL: {exc}")
@@ -161,10 +179,21 @@ class Settings(BaseSettings):
     def auth_enabled(self) -> bool:
         return bool(self.app_id)
 
+    def workspace(self) -> WorkspaceConfig | None:
+        """The Azure ML workspace (and its service principal) from AZUREML_CONFIG and the settings."""
+        return workspace_config(self.azureml_config, self.azure_subscription_id, self.azure_resource_group,
+                                self.azureml_workspace)
+
     def secrets(self) -> list[str]:
-        """Every secret value configured, so logging can scrub them."""
-        values = [self.app_password, self.devops_pat, self.azure_client_secret]
-        return [v.get_secret_value() for v in values if v.get_secret_value()]
+        """Every secret value configured, so logging can scrub them (config.json's service principal too)."""
+        values = [v.get_secret_value() for v in (self.app_password, self.devops_pat, self.azure_client_secret)]
+        try:
+            workspace = self.workspace()
+        except WorkspaceConfigError:
+            workspace = None
+        if workspace is not None:
+            values.append(workspace.client_secret)
+        return [v for v in values if v]
 
 
 def load_settings(**overrides: object) -> Settings:
