@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from bot.audit import AuditLog
 from bot.backends import Backend, Connected, ReadinessCheck
@@ -44,6 +44,15 @@ class Services:
     # name -> check that raises when the dependency cannot serve (for /readyz)
     readiness: dict[str, ReadinessCheck] = field(default_factory=dict)
 
+    # what is built once per bot from the rest (a backend's services that need the store or the runner)
+    _shared: dict[object, object] = field(default_factory=dict, repr=False)
+
     def client(self, backend: Backend[C]) -> C:
         """The backend's client, or a NotConfigured error that says what to set."""
         return self.backends.get(backend)
+
+    def shared(self, key: type[C], make: Callable[[Services], C]) -> C:
+        """The one ``key`` object of this bot, made by ``make(services)`` the first time it is asked for."""
+        if key not in self._shared:
+            self._shared[key] = make(self)
+        return cast(C, self._shared[key])
