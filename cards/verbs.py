@@ -8,5 +8,8 @@ CONNECTIONS_TEST = "connections.test"
 DOCTOR_RUN = "doctor.run"
 REPOS_MORE = "repos.more"
 TEAM_MORE = "team.more"
+MODELS_MORE = "models.more"
+MODEL_SHOW = "model.show"
 
-ALL = frozenset({CONFIRM, CANCEL, HELP_COMMAND, CONNECTIONS_TEST, DOCTOR_RUN, REPOS_MORE, TEAM_MORE})
+ALL = frozenset({CONFIRM, CANCEL, HELP_COMMAND, CONNECTIONS_TEST, DOCTOR_RUN, REPOS_MORE, TEAM_MORE, MODELS_MORE,
+                 MODEL_SHOW})

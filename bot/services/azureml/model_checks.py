@@ -55,6 +55,8 @@ def options_for(version: ModelVersion) -> dict[str, Any]:
             continue
         if value >= 0:
             options[tag] = value
+    if options:
+        options["tolerance_source"] = "tags"
     return options
 
 
