@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 
 import bot.commands
-import bot.services  # noqa: F401  (registers every backend)
+import bot.services.registered  # noqa: F401  (registers every backend)
 from bot.audit import AuditLog
 from bot.backends import registered
 from bot.container import Services

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.services.devops.model import CheckResult
+from bot.services.checks.model import CheckResult
 from cards import verbs
 from cards.common import Card, Element, card, container, execute, heading, next_step, text
 from cards.connections import STATES, verbatim, verdict_line

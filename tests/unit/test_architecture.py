@@ -50,8 +50,10 @@ def test_cards_are_pure():
 
 
 def test_domain_models_do_no_io():
+    """A domain model imports nothing but other domain models (plain data all the way down)."""
     offenders = [f"{rel(p)}: {n}" for p in sources("bot/services") if p.name == "model.py" for n in imports(p)
-                 if n.split(".")[0] in ("bot", "cards", "aiohttp", "azure", "msrest", "requests", "botbuilder")]
+                 if n.split(".")[0] in ("bot", "cards", "aiohttp", "azure", "msrest", "requests", "botbuilder")
+                 and not DOMAIN_MODEL.match(n)]
     assert offenders == []
 
 

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
+from bot.services.checks.model import CheckResult
 from bot.services.devops.connections import diagnose, from_test_result
 from bot.services.devops.model import (
     Artifact,
-    CheckResult,
     ConnectionTest,
     Extension,
     Member,

@@ -227,15 +227,3 @@ class ReleaseDefinition:
     name: str
     web_url: str = ""
     artifacts: tuple[Artifact, ...] = ()
-
-
-# ---- checks -----------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class CheckResult:
-    """One item of a readiness check (doctor): passes, or fails with exactly what to do."""
-
-    title: str  # "Repository aidevcollege is imported"
-    state: str  # "pass" | "fail" | "timeout" | "error" | "pending"
-    detail: str = ""  # what was found
-    reason: str = ""  # a service's own words (TestConnection), shown verbatim
-    next_step: str = ""  # exactly what to do when it fails

@@ -8,11 +8,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.errors import UserFacingError
+from bot.services.checks.model import CheckResult
 from bot.services.devops.client import DevOpsClient
 from bot.services.devops.connections import ServiceConnections
 from bot.services.devops.extensions import installed_extension
 from bot.services.devops.library import secure_files
-from bot.services.devops.model import CheckResult, ConnectionTest, ServiceConnection
+from bot.services.devops.model import ConnectionTest, ServiceConnection
 from bot.services.devops.projects import read_project, read_team, team_members
 from bot.services.devops.releases import release_definitions
 from bot.services.devops.repositories import find_repository

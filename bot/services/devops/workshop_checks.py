@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.errors import UserFacingError
+from bot.services.checks.model import CheckResult
 from bot.services.devops.connections import diagnose
 from bot.services.devops.model import (
-    CheckResult,
     ConnectionTest,
     Extension,
     Member,

@@ -1,0 +1,1 @@
+"""What readiness checks (doctor) report, whichever backend they judge."""
