@@ -60,3 +60,14 @@ def test_devops_latency_runs_end_to_end() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "| team |" in result.stdout and "round trips" in result.stdout, result.stdout
+
+
+def test_model_check_runs_end_to_end() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.model_check", "--runs", "2", "--warmup", "1", "--rounds", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=240, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for heading in ("bare onnxruntime", "check_model", "check/bare", "p50 latency", "throughput", "whole run",
+                    "isolated check_model", "child imports"):
+        assert heading in result.stdout, result.stdout
