@@ -6,8 +6,13 @@ command only starts them and shows the card, which updates itself while slow ite
 
 from __future__ import annotations
 
+import asyncio
+
+from bot.model_checks import model_checks
 from bot.progress import answer_soon
 from bot.router import Args, card_action, command
+from bot.services.azureml.backend import AZURE_ML
+from bot.services.azureml.workshop_checks import AzureMLWorkshopCheck
 from bot.services.devops.backend import AZURE_DEVOPS
 from bot.services.devops.workshop import WorkshopCheck
 from bot.services.devops.workshop_checks import Expected
@@ -20,13 +25,16 @@ async def _doctor(turn: Turn) -> Reply:
     services = turn.services
     expected = Expected.from_settings(services.settings)
     check = WorkshopCheck(services.client(AZURE_DEVOPS), expected, time_up=services.pacing.time_up)
+    azureml = services.backends.optional(AZURE_ML)  # its items join the card when Azure ML is configured
+    ml_check = AzureMLWorkshopCheck(azureml, model_checks(services), check.shipped_model) if azureml else None
 
     def render(pending: bool) -> Reply:
-        return Reply(card=doctor_card(expected.project, check.results(), pending=pending,
+        results = check.results() + (ml_check.results() if ml_check else [])
+        return Reply(card=doctor_card(expected.project, results, pending=pending,
                                       checked_at=f"{services.clock():%H:%M} UTC"))
 
     async def work() -> Reply:
-        await check.run()
+        await asyncio.gather(check.run(), *([ml_check.run()] if ml_check else []))
         return render(False)
 
     return await answer_soon(turn, work(), lambda: render(True), name="doctor")

@@ -7,17 +7,13 @@ while the card shows "checking…" and updates itself (bot.progress); everyone e
 from __future__ import annotations
 
 import asyncio
-import tempfile
-from pathlib import Path
 
-from bot.container import Services
 from bot.errors import InvalidInput
-from bot.isolation import Limits
+from bot.model_checks import model_checks
 from bot.progress import answer_soon
 from bot.router import Args, card_action, command
 from bot.services.azureml.backend import AZURE_ML
 from bot.services.azureml.model import ModelVersion, RegisteredModel
-from bot.services.azureml.model_checks import ModelChecks
 from bot.services.azureml.registry import model_version, model_versions, registered_models
 from bot.services.models.compare import compare
 from bot.turn import Reply, Turn
@@ -25,20 +21,6 @@ from cards import verbs
 from cards.models import ModelRow, model_card, models_card
 
 AREA = "Models"
-MIB = 1024 * 1024
-
-
-def model_checks(services: Services) -> ModelChecks:
-    """The bot's one ModelChecks (checks joined across turns), with the limits the settings give."""
-    settings = services.settings
-    rss = settings.model_check_memory_mb * MIB
-
-    def make(s: Services) -> ModelChecks:
-        limits = Limits(wall_s=settings.model_check_timeout_s, rss_bytes=rss, address_space_bytes=4 * rss + 2048 * MIB)
-        return ModelChecks(s.client(AZURE_ML), s.store, s.isolation, limits=limits,
-                           cache_dir=Path(tempfile.gettempdir()) / "college-bot-models", clock=s.clock)
-
-    return services.shared(ModelChecks, make)
 
 
 async def _models_reply(turn: Turn, page: int = 0) -> Reply:

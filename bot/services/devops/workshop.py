@@ -47,6 +47,13 @@ class WorkshopCheck:
         self.expected = expected
         self._results: dict[str, CheckResult] = {}
         self._listed: asyncio.Future[list[ServiceConnection]] | None = None
+        self._shipped: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+    async def shipped_model(self) -> str:
+        """The Azure ML model the release pipeline ships (DOCTOR_MODEL when set; "" when none is found)."""
+        if self.expected.model:
+            return self.expected.model
+        return await asyncio.shield(self._shipped)
 
     def results(self) -> list[CheckResult]:
         return finalise(self._results, self.expected)
@@ -119,7 +126,13 @@ class WorkshopCheck:
         await asyncio.gather(*(one(c) for c in to_test))
 
     async def _release(self) -> CheckResult:
-        definitions = await release_definitions(self._devops)
+        try:
+            definitions = await release_definitions(self._devops)
+        except BaseException:
+            self._shipped.set_result("")
+            raise
+        shipped = [a.model for d in definitions for a in d.artifacts if a.is_azure_ml_model and a.model]
+        self._shipped.set_result(shipped[0] if shipped else "")
         try:
             listed: list[ServiceConnection] | None = await self._listing()
         except UserFacingError:
