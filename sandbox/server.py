@@ -21,7 +21,7 @@ from .control import make_control
 from .faults import DelayedCalls, FaultInjector
 from .http.context import Urls
 from .http.locations import MAIN, SERVED_HOSTS, UNSERVED, load_catalog
-from .http.pipeline import Origin, make_handler
+from .http.pipeline import devops_origin, make_handler
 from .http.routing import Router
 from .request_log import RequestLog
 from .state.seed import build_world, college_team
@@ -82,7 +82,7 @@ class Sandbox:
         control = make_control(self)
         for host in hosts:
             locations = catalog.for_host(host)
-            origin = Origin(host, locations, Router(list(locations), handlers.get(host, {})))
+            origin = devops_origin(host, locations, Router(list(locations), handlers.get(host, {})))
             app = web.Application(client_max_size=8 * 1024 * 1024)
             app.router.add_route("*", "/{tail:.*}", make_handler(self, origin, control if host == MAIN else None))
             runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
