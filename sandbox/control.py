@@ -1,6 +1,6 @@
-"""The control API (main origin, under /_sandbox/, PAT-protected): reset, faults, request log, clock.
+"""The control API (main origin, under /_sandbox/, PAT-protected): reset, faults, request log, clock, readiness.
 
-Control calls are neither logged nor subject to faults.
+It covers every origin, Azure DevOps and Azure ML alike. Control calls are neither logged nor subject to faults.
 """
 
 from __future__ import annotations
@@ -55,7 +55,20 @@ def make_control(sandbox: Sandbox):
 
 
 async def _info(sandbox: Sandbox, request: web.Request, body: dict) -> web.Response:
-    return _json({"origins": sandbox.urls.origins, "env": sandbox.env(), "now": iso(sandbox.clock.now())})
+    return _json({"origins": {**sandbox.urls.origins, **sandbox.azureml.origins}, "env": sandbox.env(),
+                  "now": iso(sandbox.clock.now()), "azureml": await sandbox.azureml.ready(0)})
+
+
+async def _ready(sandbox: Sandbox, request: web.Request, body: dict) -> web.Response:
+    """Waits (``timeout_s``, default 120) until Azure ML's models and blob store are ready; 503 if they are not."""
+    raw = request.query.get("timeout_s", "120")
+    try:
+        timeout = float(raw)
+    except ValueError:
+        return _problem("timeout_s must be a number of seconds")
+    state = await sandbox.azureml.ready(timeout)
+    ready = state["models"] == "ready" and state["blob_store"] == "ready"
+    return _json({"ready": ready, **state}, 200 if ready else 503)
 
 
 async def _reset(sandbox: Sandbox, request: web.Request, body: dict) -> web.Response:
@@ -63,7 +76,10 @@ async def _reset(sandbox: Sandbox, request: web.Request, body: dict) -> web.Resp
     if page_size is not None and (not isinstance(page_size, int) or page_size < 1):
         return _problem("page_size must be a positive integer")
     sandbox.reset(page_size=page_size)
-    return _json({"reset": True, "now": iso(sandbox.clock.now()), "page_size": page_size})
+    restored = await sandbox.azureml.restore_blobs()
+    return _json({"reset": True, "now": iso(sandbox.clock.now()), "page_size": page_size,
+                  "blobs_restored": None if restored is None else {"uploaded": restored.uploaded,
+                                                                  "deleted": restored.deleted}})
 
 
 async def _add_fault(sandbox: Sandbox, request: web.Request, body: dict) -> web.Response:
@@ -102,6 +118,7 @@ async def _advance_clock(sandbox: Sandbox, request: web.Request, body: dict) -> 
 
 _ROUTES = {
     ("GET", ""): _info,
+    ("GET", "ready"): _ready,
     ("POST", "reset"): _reset,
     ("POST", "faults"): _add_fault,
     ("GET", "faults"): _list_faults,

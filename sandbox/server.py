@@ -1,4 +1,5 @@
-"""The sandbox server: one loopback origin per Azure DevOps host, sharing one world.
+"""The sandbox server: one loopback origin per Azure DevOps host, and three HTTPS origins for Azure ML (ARM,
+Entra ID, blob storage through Azurite), sharing one world, one clock, one fault list and one request log.
 
 Use it from asyncio (``await Sandbox().start()``), from a thread (:mod:`sandbox.embedded`), or
 from the command line (``python -m sandbox``).
@@ -9,22 +10,30 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import shutil
 import socket
+import tempfile
 import threading
 import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from aiohttp import web
 
 from .areas import handlers_by_host
+from .azureml.seed import SeededVersion
+from .azureml.service import ORIGINS as AZUREML_ORIGINS
+from .azureml.service import AzureML, default_models
 from .clock import Clock
 from .control import make_control
 from .faults import DelayedCalls, FaultInjector
 from .http.context import Urls
 from .http.locations import MAIN, SERVED_HOSTS, UNSERVED, load_catalog
-from .http.pipeline import Origin, make_handler
+from .http.pipeline import Origin, devops_origin, make_handler
 from .http.routing import Router
 from .request_log import RequestLog
 from .state.seed import build_world, college_team
+from .tls import LocalCA
 
 log = logging.getLogger("sandbox")
 
@@ -48,7 +57,8 @@ def _bind(port: int) -> socket.socket:
 
 
 class Sandbox:
-    def __init__(self, *, port: int = 0, pat: str | None = None) -> None:
+    def __init__(self, *, port: int = 0, pat: str | None = None,
+                 models: Callable[[], Sequence[SeededVersion]] = default_models) -> None:
         self.pat = pat or new_pat()
         self.requested_port = port
         team = college_team()
@@ -69,6 +79,10 @@ class Sandbox:
         self._runners: list[web.AppRunner] = []
         self._sockets: dict[str, socket.socket] = {}
         self.urls: Urls | None = None
+        # files clients read while the sandbox runs (CA bundle, config.json); removed at stop
+        self.folder = Path(tempfile.mkdtemp(prefix="college-sandbox-"))
+        self.ca: LocalCA | None = None
+        self.azureml = AzureML(self, self.folder, models)
 
     # ---- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
@@ -82,14 +96,30 @@ class Sandbox:
         control = make_control(self)
         for host in hosts:
             locations = catalog.for_host(host)
-            origin = Origin(host, locations, Router(list(locations), handlers.get(host, {})))
-            app = web.Application(client_max_size=8 * 1024 * 1024)
-            app.router.add_route("*", "/{tail:.*}", make_handler(self, origin, control if host == MAIN else None))
-            runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
-            await runner.setup()
-            await web.SockSite(runner, self._sockets[host]).start()
-            self._runners.append(runner)
-        log.info("sandbox serving %s (origins: %s)", self.org_url, self.urls.origins)
+            origin = devops_origin(host, locations, Router(list(locations), handlers.get(host, {})))
+            await self._serve(origin, self._sockets[host], control if host == MAIN else None)
+        await self._start_azureml()
+        log.info("sandbox serving %s (origins: %s; Azure ML: %s)", self.org_url, self.urls.origins,
+                 self.azureml.origins)
+
+    async def _start_azureml(self) -> None:
+        """ARM, Entra ID and blob origins over HTTPS with this start's CA; Azurite and the models come after."""
+        self.ca = LocalCA(self.folder)
+        context = self.ca.server_context()
+        sockets = {key: _bind(0) for key in AZUREML_ORIGINS}
+        self._sockets.update({f"azureml-{key}": sock for key, sock in sockets.items()})
+        origins = {key: f"https://{LOOPBACK}:{sock.getsockname()[1]}" for key, sock in sockets.items()}
+        for key, origin in self.azureml.origin_handlers().items():
+            await self._serve(origin, sockets[key], None, ssl_context=context)
+        await self.azureml.start(origins)
+
+    async def _serve(self, origin: Origin, sock: socket.socket, control, ssl_context=None) -> None:
+        app = web.Application(client_max_size=128 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", make_handler(self, origin, control))
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
+        await runner.setup()
+        await web.SockSite(runner, sock, ssl_context=ssl_context).start()
+        self._runners.append(runner)
 
     async def stop(self) -> None:
         """Stops serving. Calls held by a ``delay_ms`` fault are cancelled (their connections closed without
@@ -102,6 +132,8 @@ class Sandbox:
         self._runners.clear()
         for sock in self._sockets.values():
             sock.close()
+        await self.azureml.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
         log.info("sandbox stopped")
 
     # ---- state ----------------------------------------------------------------------------
@@ -119,6 +151,7 @@ class Sandbox:
             self.world = build_world(self.clock.now())
             self.world.page_size = page_size
             self.pat_owner = self._owner_key()
+            self.azureml.reset(page_size)
         cancelled = self.delays.cancel_all()
         if cancelled:
             log.info("reset cancelled %d delayed call(s) of the old world", cancelled)
@@ -144,6 +177,7 @@ class Sandbox:
             "AZURE_DEVOPS_PROJECT": self.project_name,
             "AZURE_DEVOPS_TEAM": self.team_name,
             "SANDBOX_CONTROL_URL": self.control_url,
+            **self.azureml.env(self.ca.bundle),
         }
 
 

@@ -1,7 +1,10 @@
-"""One origin's request pipeline: log -> faults -> auth -> route -> api-version -> handler.
+"""One origin's request pipeline: log -> faults -> the origin's answer (for Azure DevOps: auth -> route ->
+api-version -> handler).
 
-Every origin (main, vssps, vsaex, extmgmt, vsrm, unserved) runs this with its own locations and
-handlers; a call that reaches the wrong origin finds no route and gets the service's 404.
+Every origin runs the same log and fault steps; what answers differs: the Azure DevOps origins (main, vssps,
+vsaex, extmgmt, vsrm, unserved) answer from their own locations and handlers (a call that reaches the wrong
+origin finds no route and gets the service's 404), the Azure ML origins (ARM, Entra, blob) from
+``sandbox/azureml``. Each origin also says how its service words an injected fault (``fault_response``).
 
 A call belongs to the world it started in (``Sandbox.generation``). After every point where it waits
 (a ``delay_ms`` fault, reading the body) it checks that no reset happened meanwhile; if one did, its
@@ -23,7 +26,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from ..faults import DelayCancelled, fault_response
+from ..faults import DelayCancelled, FaultRule, fault_response
 from . import auth, versioning
 from .context import Reply, RequestContext
 from .errors import ServiceError, bad_request, resource_not_found_page
@@ -37,13 +40,23 @@ log = logging.getLogger("sandbox.http")
 ControlHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+Answer = Callable[["Call", str], Awaitable[web.StreamResponse]]
+
+
 @dataclass
 class Origin:
-    """One loopback origin and what it serves."""
+    """One loopback origin: how it answers a call that passed the fault step, and how it words a fault."""
 
     key: str
-    locations: tuple[dict, ...]
-    router: Router
+    answer: Answer
+    fault_response: Callable[[FaultRule], web.StreamResponse] = fault_response
+
+
+def devops_origin(key: str, locations: tuple[dict, ...], router: Router) -> Origin:
+    """An Azure DevOps host: PAT auth, OPTIONS from its locations, routes compiled from their templates."""
+    async def answer(call: Call, method: str) -> web.StreamResponse:
+        return await _answer(call, key, locations, router, method)
+    return Origin(key, answer)
 
 
 def json_response(body, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -57,7 +70,7 @@ def make_handler(sandbox: Sandbox, origin: Origin, control: ControlHandler | Non
         if control is not None and request.path.lower().startswith("/_sandbox"):
             return await control(request)
         started = time.perf_counter()
-        call = _Call(sandbox, request, sandbox.generation)
+        call = Call(sandbox, request, sandbox.generation)
         status = 0
         logged = True
         try:
@@ -87,7 +100,7 @@ class _Stale(_Dropped):
 
 
 @dataclass
-class _Call:
+class Call:
     """One call in the pipeline, and the world generation it started in."""
 
     sandbox: Sandbox
@@ -105,7 +118,7 @@ class _Call:
             raise self.abort(_Stale)
 
 
-async def _apply_fault(call: _Call, rule) -> web.Response | None:
+async def _apply_fault(call: Call, origin: Origin, rule: FaultRule) -> web.StreamResponse | None:
     if rule.delay_ms:
         try:
             await call.sandbox.delays.sleep(rule.delay_ms / 1000)
@@ -116,11 +129,11 @@ async def _apply_fault(call: _Call, rule) -> web.Response | None:
     if rule.drop:
         raise call.abort()
     if rule.status:
-        return fault_response(rule)
+        return origin.fault_response(rule)
     return None
 
 
-async def _serve(call: _Call, origin: Origin) -> web.StreamResponse:
+async def _serve(call: Call, origin: Origin) -> web.StreamResponse:
     sandbox, request = call.sandbox, call.request
     method = request.method.upper()
     path, query = request.path, request.query_string
@@ -135,25 +148,26 @@ async def _serve(call: _Call, origin: Origin) -> web.StreamResponse:
             raise call.abort() from None
     rule = sandbox.faults.take("before", method, path, query)
     if rule:
-        failed = await _apply_fault(call, rule)
+        failed = await _apply_fault(call, origin, rule)
         if failed is not None:
             return failed
-    response = await _answer(call, origin, method)
+    response = await origin.answer(call, method)
     rule = sandbox.faults.take("after", method, path, query)
     if rule:
-        failed = await _apply_fault(call, rule)
+        failed = await _apply_fault(call, origin, rule)
         if failed is not None:
             return failed
     return response
 
 
-async def _answer(call: _Call, origin: Origin, method: str) -> web.StreamResponse:
+async def _answer(call: Call, key: str, locations: tuple[dict, ...], router: Router,
+                  method: str) -> web.StreamResponse:
     sandbox, request = call.sandbox, call.request
     headers = {"ActivityId": str(uuid.uuid4()), "X-TFS-ProcessId": sandbox.process_id,
                "X-VSS-E2EID": str(uuid.uuid4())}
     authorization = request.headers.get("Authorization")
     if not auth.is_authorized(authorization, sandbox.pat):
-        return auth.unauthorized(sandbox.urls.of(origin.key), supplied=authorization is not None)
+        return auth.unauthorized(sandbox.urls.of(key), supplied=authorization is not None)
 
     segments = request.rel_url.raw_path.strip("/").split("/")
     if not segments or unquote(segments[0]).lower() != sandbox.organization.lower():
@@ -165,11 +179,10 @@ async def _answer(call: _Call, origin: Origin, method: str) -> web.StreamRespons
 
     if method == "OPTIONS":
         if relative.lower().rstrip("/") == "/_apis":
-            locations = list(origin.locations)
-            return json_response({"count": len(locations), "value": locations}, headers=headers)
+            return json_response({"count": len(locations), "value": list(locations)}, headers=headers)
         return resource_not_found_page(request.path)
 
-    match = origin.router.resolve(method, relative)
+    match = router.resolve(method, relative)
     if match is None:
         return resource_not_found_page(request.path)
     try:

@@ -22,34 +22,50 @@ class Verdict:
     error: str = ""
 
 
-def _aad_failure(message: str, now: datetime) -> Verdict:
-    trace, correlation = uuid.uuid4(), uuid.uuid4()
-    text = (f"Failed to obtain the Json Web Token(JWT) using service principal client ID. Exception Message: "
-            f"{message} Trace ID: {trace} Correlation ID: {correlation} Timestamp: {iso(now)}")
-    return Verdict(False, "badRequest", [], text)
+@dataclass(frozen=True)
+class EntraRefusal:
+    """Why Entra ID refuses a client-credentials request: its OAuth error, AADSTS code, HTTP status and text."""
+
+    error: str  # OAuth error: "invalid_client", "unauthorized_client", "invalid_request"
+    code: int  # AADSTS number
+    status: int
+    message: str  # starts with "AADSTS<code>: "
+
+
+def entra_refusal(world: World, tenant_id: str, app_id: str, secret: str | None,
+                  now: datetime) -> EntraRefusal | None:
+    """None if ``app_id`` gets a token from Entra ID with ``secret`` at ``now``, else the refusal Entra gives."""
+    if (tenant_id or "").lower() not in (world.tenant_id.lower(), world.domain.lower()):
+        return EntraRefusal("invalid_request", 90002, 400, f"AADSTS90002: Tenant '{tenant_id}' not found. Check to "
+                            "make sure you have the correct tenant ID and are signing into the correct cloud.")
+    app = world.entra_app(app_id)
+    if app is None:
+        return EntraRefusal("unauthorized_client", 700016, 400, f"AADSTS700016: Application with identifier "
+                            f"'{app_id}' was not found in the directory '{world.domain}'. This can happen if the "
+                            "application has not been installed by the administrator of the tenant or consented to "
+                            "by any user in the tenant.")
+    matching = next((s for s in app.secrets if secret and s.value == secret), None)
+    if matching is None:
+        return EntraRefusal("invalid_client", 7000215, 401, "AADSTS7000215: Invalid client secret provided. Ensure "
+                            "the secret being sent in the request is the client secret value, not the client secret "
+                            f"ID, for a secret added to app '{app.app_id}'.")
+    if matching.expires <= now:
+        return EntraRefusal("invalid_client", 7000222, 401, f"AADSTS7000222: The provided client secret keys for app "
+                            f"'{app.app_id}' are expired. Visit the Azure portal to create new keys for your app: "
+                            "https://aka.ms/NewClientSecret, or consider using certificate credentials for added "
+                            "security: https://aka.ms/certCreds.")
+    return None
 
 
 def service_principal(world: World, now: datetime, tenant_id: str, app_id: str, secret: str | None) -> Verdict:
-    """Can ``app_id`` get a token from Entra ID with ``secret``?"""
-    if (tenant_id or "").lower() != world.tenant_id.lower():
-        return _aad_failure(f"AADSTS90002: Tenant '{tenant_id}' not found. Check to make sure you have the correct "
-                            "tenant ID and are signing into the correct cloud.", now)
-    app = world.entra_app(app_id)
-    if app is None:
-        return _aad_failure(f"AADSTS700016: Application with identifier '{app_id}' was not found in the directory "
-                            f"'{world.domain}'. This can happen if the application has not been installed by the "
-                            "administrator of the tenant or consented to by any user in the tenant.", now)
-    matching = next((s for s in app.secrets if secret and s.value == secret), None)
-    if matching is None:
-        return _aad_failure("AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the "
-                            "request is the client secret value, not the client secret ID, for a secret added to "
-                            f"app '{app.app_id}'.", now)
-    if matching.expires <= now:
-        return _aad_failure(f"AADSTS7000222: The provided client secret keys for app '{app.app_id}' are expired. "
-                            "Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, "
-                            "or consider using certificate credentials for added security: https://aka.ms/certCreds.",
-                            now)
-    return Verdict(True, "ok", [])
+    """Can ``app_id`` get a token from Entra ID with ``secret``? (as Azure DevOps' TestConnection words it)"""
+    refusal = entra_refusal(world, tenant_id, app_id, secret, now)
+    if refusal is None:
+        return Verdict(True, "ok", [])
+    trace, correlation = uuid.uuid4(), uuid.uuid4()
+    text = (f"Failed to obtain the Json Web Token(JWT) using service principal client ID. Exception Message: "
+            f"{refusal.message} Trace ID: {trace} Correlation ID: {correlation} Timestamp: {iso(now)}")
+    return Verdict(False, "badRequest", [], text)
 
 
 def github_token(world: World, now: datetime, token: str | None) -> Verdict:
