@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -42,6 +43,8 @@ def start_sandbox() -> tuple[subprocess.Popen, dict[str, str]]:
         key, _, value = line.rstrip("\n").partition("=")
         if value:
             env[key] = shlex.split(value)[0]
+    # keep reading what it prints, so a full pipe never blocks it
+    threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
     return process, env
 
 
@@ -86,7 +89,11 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, list[float]]
             if proc is not None:
                 proc.stop()
         sandbox.terminate()
-        sandbox.wait(10)
+        try:
+            sandbox.wait(30)
+        except subprocess.TimeoutExpired:
+            sandbox.kill()
+            sandbox.wait(10)
 
 
 def spawn_college_bot(workdir: Path, sandbox_env: dict[str, str]) -> Proc:

@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     azure_authority_host: str = Field("https://login.microsoftonline.com", validation_alias="AZURE_AUTHORITY_HOST")
     # where the workspace's blob datastores are reached ("" = https://<account>.blob.<cloud's storage suffix>)
     azureml_blob_endpoint: str = Field("", validation_alias="AZUREML_BLOB_ENDPOINT")
+    # a CA bundle (PEM) to trust for Azure ML, Entra and the blob endpoint (the sandbox's own CA); "" = the system's
+    azure_ca_bundle: str = Field("", validation_alias="AZURE_CA_BUNDLE")
     # model checks: each runs in its own process with these limits
     model_check_timeout_s: float = Field(120.0, validation_alias="MODEL_CHECK_TIMEOUT_S", gt=0, le=3600)
     model_check_memory_mb: int = Field(2048, validation_alias="MODEL_CHECK_MEMORY_MB", ge=64)

@@ -42,6 +42,7 @@ T = TypeVar("T")
 DEFAULT_TIMEOUT_S = 30.0
 _AADSTS = re.compile(r"AADSTS(\d+)")
 PUBLIC_ARM = "https://management.azure.com"
+PUBLIC_AUTHORITY = "https://login.microsoftonline.com"
 
 
 def cloud_name(arm_endpoint: str) -> str:
@@ -133,13 +134,15 @@ class AzureMLClient:
     """The bot's one way into Azure ML (see the module docstring)."""
 
     def __init__(self, workspace: WorkspaceConfig, *, arm_endpoint: str = PUBLIC_ARM,
-                 authority_host: str = "https://login.microsoftonline.com", blob_endpoint: str = "",
+                 authority_host: str = PUBLIC_AUTHORITY, blob_endpoint: str = "", ca_bundle: str = "",
                  fallback_identity: tuple[str, str, str] = ("", "", ""), policy: RetryPolicy | None = None,
                  timeout_s: float = DEFAULT_TIMEOUT_S, max_workers: int = 4) -> None:
         self.workspace = workspace
         self.arm_endpoint = arm_endpoint.rstrip("/")
         self.authority_host = authority_host.rstrip("/")
         self.blob_endpoint = blob_endpoint.rstrip("/")
+        # every azure-core client of this backend trusts this CA bundle (True: the system's)
+        self.connection_verify: str | bool = ca_bundle or True
         self.policy = policy or RetryPolicy()
         self._fallback_identity = fallback_identity  # (tenant, client id, secret) from AZURE_* settings
         self._timeout_s = timeout_s
@@ -153,7 +156,7 @@ class AzureMLClient:
         workspace = settings.workspace()
         assert workspace is not None, "the backend is configured only when a workspace is named"
         return cls(workspace, arm_endpoint=settings.azureml_arm_endpoint, authority_host=settings.azure_authority_host,
-                   blob_endpoint=settings.azureml_blob_endpoint,
+                   blob_endpoint=settings.azureml_blob_endpoint, ca_bundle=settings.azure_ca_bundle,
                    fallback_identity=(settings.azure_tenant_id, settings.azure_client_id,
                                       settings.azure_client_secret.get_secret_value()))
 
@@ -167,11 +170,13 @@ class AzureMLClient:
                 ws = self.workspace
                 tenant, client, secret = ((ws.tenant_id, ws.client_id, ws.client_secret) if ws.has_service_principal
                                           else self._fallback_identity)
+                # a sovereign or local authority serves no instance discovery (public Entra does)
+                common = {"authority": self.authority_host, "connection_verify": self.connection_verify,
+                          "disable_instance_discovery": self.authority_host != PUBLIC_AUTHORITY}
                 if tenant and client and secret:
-                    self._credential = ClientSecretCredential(tenant, client, secret,
-                                                              authority=self.authority_host, retry_total=0)
+                    self._credential = ClientSecretCredential(tenant, client, secret, retry_total=0, **common)
                 else:
-                    self._credential = DefaultAzureCredential(authority=self.authority_host)
+                    self._credential = DefaultAzureCredential(**common)
             return self._credential
 
     def ml(self) -> Any:
@@ -183,7 +188,7 @@ class AzureMLClient:
 
                 kwargs: dict[str, Any] = {"retry_total": 0, "connection_timeout": self._timeout_s,
                                           "read_timeout": self._timeout_s, "enable_telemetry": False,
-                                          "show_progress": False}
+                                          "show_progress": False, "connection_verify": self.connection_verify}
                 if self.arm_endpoint != PUBLIC_ARM:
                     kwargs.update(cloud=cloud_name(self.arm_endpoint), cloud_metadata=self._cloud_metadata())
                 ws = self.workspace

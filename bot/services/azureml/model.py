@@ -43,4 +43,5 @@ class BlobLocation:
     account_url: str
     container: str
     prefix: str
+    account_name: str = ""
     account_key: str = field(default="", repr=False)

@@ -89,10 +89,9 @@ async def blob_location(azureml: AzureMLClient, version: ModelVersion) -> BlobLo
     protocol = str(getattr(datastore, "protocol", "") or "https")
     suffix = str(getattr(datastore, "endpoint", "") or "core.windows.net")
     key = str(getattr(getattr(datastore, "credentials", None), "account_key", "") or "")
-    account_url = f"{azureml.blob_endpoint}/{account}" if azureml.blob_endpoint else \
-        f"{protocol}://{account}.blob.{suffix}"
+    account_url = azureml.blob_endpoint or f"{protocol}://{account}.blob.{suffix}"
     return BlobLocation(account_url=account_url, container=str(getattr(datastore, "container_name", "") or ""),
-                        prefix=match["prefix"].strip("/"), account_key=key)
+                        prefix=match["prefix"].strip("/"), account_name=account, account_key=key)
 
 
 async def download(azureml: AzureMLClient, location: BlobLocation, into: Path) -> Path:
@@ -101,7 +100,10 @@ async def download(azureml: AzureMLClient, location: BlobLocation, into: Path) -
     def copy() -> Path:
         from azure.storage.blob import BlobServiceClient
 
-        service = BlobServiceClient(location.account_url, credential=location.account_key or None, retry_total=0)
+        credential = {"account_name": location.account_name, "account_key": location.account_key} \
+            if location.account_key else None
+        service = BlobServiceClient(location.account_url, credential=credential, retry_total=0,
+                                    connection_verify=azureml.connection_verify)
         container = service.get_container_client(location.container)
         blobs = list(container.list_blobs(name_starts_with=location.prefix))
         if len(blobs) > MAX_FILES or sum(int(b.size or 0) for b in blobs) > MAX_BYTES:
