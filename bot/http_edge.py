@@ -7,12 +7,14 @@ Fixes, in this one place, what botbuilder 4.17.1's aiohttp CloudAdapter gets wro
 - without an app id it would POST replies to any serviceUrl a request names (request forgery);
 - msrest spends ~3 ms of CPU building each connector client's retry policy (two per turn);
 - it fetches the channel's signing keys with blocking `requests.get` (no timeout) inside the event loop,
-  stalling every conversation while Microsoft's key endpoint answers: replaced by an aiohttp fetch.
+  stalling every conversation while Microsoft's key endpoint answers: replaced by an aiohttp fetch;
+- hostile bodies (deep nesting, numbers Python cannot read, lone surrogates, wrong-typed or missing fields)
+  gave 500: a body is read within bounds and checked against the schema before anything else
+  (bot.json_body, bot.activity_shape).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime
 from types import SimpleNamespace
@@ -27,6 +29,8 @@ from botframework.connector.auth.jwt_token_extractor import _OpenIdMetadata
 from msrest.serialization import Model
 from msrest.universal_http.requests import ClientRetryPolicy
 
+from bot.activity_shape import shape_problem
+from bot.json_body import BodyRejected, parse_json_object
 from bot.settings import Settings, is_loopback_url
 
 log = logging.getLogger(__name__)
@@ -76,6 +80,29 @@ def _json_error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
+async def read_activity(request: web.Request) -> Activity | web.Response:
+    """The request's activity, or the 4xx answer saying why there is none (bounds checked before parsing).
+
+    Size: aiohttp's client_max_size (413) while reading; then bot.json_body (UTF-8, depth, strict JSON) and
+    bot.activity_shape (field types, required ids) before botbuilder deserialises anything.
+    """
+    if request.content_type != "application/json":
+        return _json_error(415, "Content-Type must be application/json")
+    if (request.charset or "utf-8").lower() not in ("utf-8", "utf8"):
+        return _json_error(415, "the body must be UTF-8 JSON")
+    try:
+        body = parse_json_object(await request.read())
+    except BodyRejected as exc:
+        return _json_error(400, exc.reason)
+    problem = shape_problem(body)
+    if problem:
+        return _json_error(400, problem)
+    try:
+        return Activity().deserialize(body)
+    except (ValueError, TypeError, AttributeError, KeyError):  # msrest's DeserializationError is a ValueError
+        return _json_error(400, "the body is not an activity")
+
+
 class EdgeAdapter(CloudAdapter):
     def __init__(self, settings: Settings) -> None:
         super().__init__(ConfigurationBotFrameworkAuthentication(bot_framework_configuration(settings)))
@@ -85,22 +112,10 @@ class EdgeAdapter(CloudAdapter):
                       ) -> web.Response:
         if request.method != "POST":
             return _json_error(405, "POST an activity")
-        if request.content_type != "application/json":
-            return _json_error(415, "Content-Type must be application/json")
-        try:
-            body = await request.json()
-        except web.HTTPRequestEntityTooLarge:
-            raise
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return _json_error(400, "the body is not JSON")
-        if not isinstance(body, dict):
-            return _json_error(400, "the body must be a JSON object")
-        try:
-            activity: Activity = Activity().deserialize(body)
-        except (ValueError, TypeError, AttributeError):
-            return _json_error(400, "the body is not an activity")
-        if not activity.type or not activity.conversation or not activity.service_url:
-            return _json_error(400, "an activity needs type, conversation and serviceUrl")
+        activity_or_error = await read_activity(request)
+        if isinstance(activity_or_error, web.Response):
+            return activity_or_error
+        activity = activity_or_error
 
         if not self._settings.auth_enabled and not is_loopback_url(activity.service_url):
             log.warning("refused: unauthenticated mode only answers loopback service URLs",
