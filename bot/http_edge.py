@@ -10,7 +10,9 @@ Fixes, in this one place, what botbuilder 4.17.1's aiohttp CloudAdapter gets wro
   stalling every conversation while Microsoft's key endpoint answers: replaced by an aiohttp fetch;
 - hostile bodies (deep nesting, numbers Python cannot read, lone surrogates, wrong-typed or missing fields)
   gave 500: a body is read within bounds and checked against the schema before anything else
-  (bot.json_body, bot.activity_shape).
+  (bot.json_body, bot.activity_shape);
+- each turn's HTTP clients waited up to 100 s on a dead reply target, retried a refused connection with
+  back-off and were never closed (bot.turn_clients).
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ from typing import Any
 
 import jwt
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
-from botbuilder.core import Bot, serializer_helper
+from botbuilder.core import Bot, TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity
 from botframework.connector.auth.jwt_token_extractor import _OpenIdMetadata
 from msrest.serialization import Model
 from msrest.universal_http.requests import ClientRetryPolicy
 
+from bot import turn_clients
 from bot.activity_shape import shape_problem
 from bot.json_body import BodyRejected, parse_json_object
 from bot.settings import Settings, is_loopback_url
@@ -107,6 +110,15 @@ class EdgeAdapter(CloudAdapter):
     def __init__(self, settings: Settings) -> None:
         super().__init__(ConfigurationBotFrameworkAuthentication(bot_framework_configuration(settings)))
         self._settings = settings
+
+    async def run_pipeline(self, context: TurnContext, callback: Any = None) -> Any:
+        """Every turn, inbound or proactive: its connector calls bounded in time, its HTTP sessions closed after."""
+        keys = (self.BOT_CONNECTOR_CLIENT_KEY, self.USER_TOKEN_CLIENT_KEY)
+        turn_clients.bound_in_time(context.turn_state, *keys)
+        try:
+            return await super().run_pipeline(context, callback)
+        finally:
+            turn_clients.close(context.turn_state)
 
     async def process(self, request: web.Request, bot: Bot, ws_response: web.WebSocketResponse | None = None
                       ) -> web.Response:

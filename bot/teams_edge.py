@@ -1,7 +1,8 @@
 """The edge between Bot Framework and the bot: activities in, Turns to the dispatcher, replies out.
 
-botbuilder is imported only here, in bot/http_edge.py (the HTTP front), in dialogs/ and in the
-state-storage adapter (a test enforces it), so the rest of the code never sees an SDK type.
+botbuilder is imported only here, in bot/http_edge.py (the HTTP front) and the small edge modules next to
+them, in dialogs/ and in the state-storage adapter (tests/unit/test_architecture.py lists them and enforces
+it), so the rest of the code never sees an SDK type.
 """
 
 from __future__ import annotations
@@ -21,12 +22,11 @@ from botbuilder.core import (
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.dialogs import Dialog, DialogSet, DialogTurnStatus
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
-from msrest.exceptions import HttpOperationError
 
 from bot import dispatch
-from bot.connector_retry import with_connector_retry
 from bot.logging_setup import current_correlation_id, new_correlation_id, reset_correlation_id, set_correlation_id
 from bot.parsing import normalise
+from bot.reply_delivery import CONNECTOR_FAILURES, ReplyFailed, send_reply, update_reply
 from bot.services.container import Services
 from bot.store import ETagConflict
 from bot.turn import Actor, CardAction, MemberDetails, Mention, Reply, Turn, Where
@@ -66,22 +66,23 @@ class _TurnConversation:
         self._dialogs = dialogs
 
     async def send(self, reply: Reply) -> str:
-        response = await with_connector_retry(lambda: self._ctx.send_activity(reply_activity(reply)))
-        return response.id if response else ""
+        return await send_reply(self._ctx, reply_activity(reply))
 
     async def update(self, activity_id: str, reply: Reply) -> None:
         activity = reply_activity(reply)
         activity.id = activity_id
         activity.type = ActivityTypes.message
-        await with_connector_retry(lambda: self._ctx.update_activity(activity))
+        await update_reply(self._ctx, activity)
 
     async def member_details(self, channel_user_id: str) -> MemberDetails | None:
         if self._ctx.activity.channel_id != "msteams":
             return None
         try:
             member = await TeamsInfo.get_member(self._ctx, channel_user_id)
-        except HttpOperationError as exc:
-            log.warning("member lookup failed", extra={"status": getattr(exc.response, "status_code", None)})
+        except CONNECTOR_FAILURES as exc:
+            log.warning("member lookup failed", extra={"reason": type(exc).__name__,
+                                                       "status": getattr(getattr(exc, "response", None),
+                                                                         "status_code", None)})
             return None
         return MemberDetails(
             name=member.name or "",
@@ -200,6 +201,10 @@ class CollegeBot(ActivityHandler):
             await self._deliver_safely(turn_context, Reply(card=error_card(
                 "Two messages crossed", "Something else changed this conversation while I was answering you.",
                 "Please send your message again.")))
+        except ReplyFailed as exc:  # the reply target failed, not the bot: no traceback, no retry of the turn
+            log.warning("the reply target failed", extra={"activity_type": activity.type, "reason": str(exc)})
+            if activity.type == ActivityTypes.invoke or not exc.unreachable:
+                await self._apologise(turn_context, correlation_id)
         except Exception:  # the one place unexpected errors end: logged with the id, the user gets only the id
             log.exception("unexpected error in turn", extra={"activity_type": activity.type})
             await self._apologise(turn_context, correlation_id)
@@ -235,12 +240,15 @@ class CollegeBot(ActivityHandler):
         await self._deliver_safely(ctx, Reply(card=apology_card(correlation_id)))
 
     async def _deliver_safely(self, ctx: TurnContext, reply: Reply) -> None:
+        """The last word of a failed turn: it never raises, or the request would end in a 500."""
+        if ctx.activity.type == ActivityTypes.invoke:
+            await self._send_invoke_response(ctx, reply)
+            return
         try:
-            if ctx.activity.type == ActivityTypes.invoke:
-                await self._send_invoke_response(ctx, reply)
-            else:
-                await with_connector_retry(lambda: ctx.send_activity(reply_activity(reply)))
-        except (HttpOperationError, OSError):
+            await send_reply(ctx, reply_activity(reply))
+        except ReplyFailed as exc:
+            log.warning("could not deliver the answer", extra={"reason": str(exc)})
+        except Exception:  # already failing: logged with the turn's id, and the request still ends 2xx
             log.exception("could not deliver the answer")
 
     @staticmethod
@@ -299,7 +307,7 @@ class CollegeBot(ActivityHandler):
     @staticmethod
     async def _deliver(ctx: TurnContext, reply: Reply) -> None:
         if reply.card is not None or reply.text:
-            await with_connector_retry(lambda: ctx.send_activity(reply_activity(reply)))
+            await send_reply(ctx, reply_activity(reply))
 
     # card actions (Action.Execute) ---------------------------------------------------------------------------
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
@@ -335,4 +343,4 @@ class CollegeBot(ActivityHandler):
         if await self._remember(ctx):
             in_team = (ctx.activity.conversation.conversation_type or "personal") != "personal"
             card = welcome_card(self._services.bot_name, in_team)
-            await with_connector_retry(lambda: ctx.send_activity(reply_activity(Reply(card=card))))
+            await send_reply(ctx, reply_activity(Reply(card=card)))
