@@ -12,6 +12,7 @@ from typing import Any
 
 from botbuilder.core import (
     ActivityHandler,
+    BotAdapter,
     CardFactory,
     InvokeResponse,
     MessageFactory,
@@ -24,6 +25,7 @@ from botbuilder.dialogs import Dialog, DialogSet, DialogTurnStatus
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
 from bot import dispatch
+from bot.invoke_answers import InvokeAnswer, answer_invoke
 from bot.logging_setup import current_correlation_id, new_correlation_id, reset_correlation_id, set_correlation_id
 from bot.parsing import normalise
 from bot.reply_delivery import CONNECTOR_FAILURES, ReplyFailed, send_reply, update_reply
@@ -36,6 +38,7 @@ from cards.welcome import welcome_card
 log = logging.getLogger(__name__)
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+CARD_ACTION = "adaptiveCard/action"
 CANCEL_WORDS = {"cancel", "stop", "quit"}
 DIALOG_STATE = "DialogState"
 
@@ -47,6 +50,10 @@ def reply_activity(reply: Reply) -> Activity:
             activity.text = reply.text
         return activity
     return MessageFactory.text(reply.text or "")
+
+
+def invoke_answer_response(answer: InvokeAnswer) -> InvokeResponse:
+    return InvokeResponse(status=answer.status, body=answer.body)
 
 
 def invoke_card_response(reply: Reply) -> InvokeResponse:
@@ -210,12 +217,15 @@ class CollegeBot(ActivityHandler):
             await self._apologise(turn_context, correlation_id)
         finally:
             reset_correlation_id(token)
+        if activity.type == ActivityTypes.invoke and not turn_context.turn_state.get(BotAdapter._INVOKE_RESPONSE_KEY):
+            await self._send_invoke_answer(turn_context, answer_invoke(activity.name, activity.value,
+                                                                       self._services.bot_name))
 
     async def _admit(self, ctx: TurnContext) -> bool:
         """Applies the policies every activity passes: own echoes, tenant allow-list, retries."""
         activity = ctx.activity
         if activity.from_property and activity.recipient and activity.from_property.id == activity.recipient.id:
-            return False
+            return False  # an invoke gets answer_invoke's answer after the turn (404 for a card action)
         allowed = self._services.settings.allowed_tenant_ids
         tenant = _tenant_of(activity)
         if allowed and tenant not in allowed:
@@ -225,15 +235,18 @@ class CollegeBot(ActivityHandler):
                 conversation_id=activity.conversation.id if activity.conversation else "",
                 detail=f"tenant {tenant or '(none)'}",
             )
+            if activity.type == ActivityTypes.invoke:
+                await self._send_invoke_answer(ctx, InvokeAnswer(403, {"error": {
+                    "code": "Forbidden", "message": "This bot does not serve your organisation."}}))
             return False
         if activity.id and activity.type in (ActivityTypes.message, ActivityTypes.invoke,
                                              ActivityTypes.conversation_update, ActivityTypes.installation_update):
             key = f"{activity.channel_id}|{activity.conversation.id}|{activity.id}"
             if not await self._services.store.first_sighting(key, self._services.clock()):
                 log.info("retried activity ignored", extra={"activity_id": activity.id})
-                if activity.type == ActivityTypes.invoke:
+                if activity.type == ActivityTypes.invoke and activity.name == CARD_ACTION:
                     await self._send_invoke_response(ctx, Reply(text="This action was already handled."))
-                return False
+                return False  # any other invoke gets its (stateless) answer after the turn
         return True
 
     async def _apologise(self, ctx: TurnContext, correlation_id: str) -> None:
@@ -254,6 +267,10 @@ class CollegeBot(ActivityHandler):
     @staticmethod
     async def _send_invoke_response(ctx: TurnContext, reply: Reply) -> None:
         await ctx.send_activity(Activity(type=ActivityTypes.invoke_response, value=invoke_card_response(reply)))
+
+    @staticmethod
+    async def _send_invoke_answer(ctx: TurnContext, answer: InvokeAnswer) -> None:
+        await ctx.send_activity(Activity(type=ActivityTypes.invoke_response, value=invoke_answer_response(answer)))
 
     # building the Turn -----------------------------------------------------------------------------------
     async def _turn(self, ctx: TurnContext, *, text: str = "", action: CardAction | None = None,
@@ -309,11 +326,14 @@ class CollegeBot(ActivityHandler):
         if reply.card is not None or reply.text:
             await send_reply(ctx, reply_activity(reply))
 
-    # card actions (Action.Execute) ---------------------------------------------------------------------------
+    # invokes: card actions (Action.Execute) here, every other name answered by bot.invoke_answers ------------
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         activity = turn_context.activity
-        if activity.name != "adaptiveCard/action":
-            return await super().on_invoke_activity(turn_context)
+        if activity.name != CARD_ACTION:
+            answer = answer_invoke(activity.name, activity.value, self._services.bot_name)
+            log.info("invoke answered without action", extra={"invoke": (activity.name or "")[:100],
+                                                              "status": answer.status})
+            return invoke_answer_response(answer)
         value = activity.value if isinstance(activity.value, dict) else {}
         action = value.get("action") if isinstance(value.get("action"), dict) else {}
         data = action.get("data") if isinstance(action.get("data"), dict) else {}
