@@ -12,7 +12,8 @@ Fixes, in this one place, what botbuilder 4.17.1's aiohttp CloudAdapter gets wro
   gave 500: a body is read within bounds and checked against the schema before anything else
   (bot.json_body, bot.activity_shape);
 - each turn's HTTP clients waited up to 100 s on a dead reply target, retried a refused connection with
-  back-off and were never closed (bot.turn_clients).
+  back-off and were never closed (bot.turn_clients);
+- its process-wide caches were unbounded dicts (bot.sdk_caches).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from botframework.connector.auth.jwt_token_extractor import _OpenIdMetadata
 from msrest.serialization import Model
 from msrest.universal_http.requests import ClientRetryPolicy
 
-from bot import turn_clients
+from bot import sdk_caches, turn_clients
 from bot.activity_shape import shape_problem
 from bot.json_body import BodyRejected, parse_json_object
 from bot.settings import Settings, is_loopback_url
@@ -72,6 +73,7 @@ async def _refresh_signing_keys(self: _OpenIdMetadata) -> None:
 
 
 _OpenIdMetadata._refresh = _refresh_signing_keys
+sdk_caches.bound_sdk_caches()
 
 # msrest rebuilds its retry status list for every client by testing 999 codes against this 502-item list
 # (3.3 ms of CPU each; botbuilder builds two clients per turn, over half of a turn's CPU). A frozenset gives

@@ -25,6 +25,7 @@ from botbuilder.dialogs import Dialog, DialogSet, DialogTurnStatus
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
 from bot import dispatch
+from bot.bounded import BoundedMap
 from bot.invoke_answers import InvokeAnswer, answer_invoke
 from bot.logging_setup import current_correlation_id, new_correlation_id, reset_correlation_id, set_correlation_id
 from bot.parsing import normalise
@@ -41,6 +42,9 @@ ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 CARD_ACTION = "adaptiveCard/action"
 CANCEL_WORDS = {"cancel", "stop", "quit"}
 DIALOG_STATE = "DialogState"
+KNOWN_CONVERSATIONS = 4096
+"""How many conversations' service URLs this process remembers (LRU). The key is chosen by senders; forgetting
+one costs one store write on its next message, never a second welcome (the store decides what is new)."""
 
 
 def reply_activity(reply: Reply) -> Activity:
@@ -192,7 +196,7 @@ class CollegeBot(ActivityHandler):
         self._dialogs = DialogSet(self._dialog_state)
         for dialog in dialogs:
             self._dialogs.add(dialog)
-        self._known_service_urls: dict[str, str] = {}
+        self._known_service_urls: BoundedMap[str, str] = BoundedMap(KNOWN_CONVERSATIONS)
 
     # the turn ------------------------------------------------------------------------------------------
     async def on_turn(self, turn_context: TurnContext) -> None:

@@ -40,3 +40,13 @@ def test_sandbox_timings_runs_end_to_end() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "sandbox start-up" in result.stdout and "reset round trip" in result.stdout, result.stdout
+
+
+def test_hostile_memory_runs_end_to_end() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.hostile_memory", "--activities", "30", "--warmup", "3", "--concurrency", "2"],
+        cwd=ROOT, capture_output=True, text=True, timeout=240, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for heading in ("hostile activities: 30", "HTTP statuses", "RSS, MiB", "open file descriptors"):
+        assert heading in result.stdout, result.stdout
