@@ -9,12 +9,18 @@ msrest waits 100 s for a connection or an answer by default, and retries a refus
 with back-off (about 5 s per call, 10 s for a turn that looks up a member first), holding the turn, and
 Teams' HTTP request with it, for as long as a dead reply target lets it. Both are set here, for inbound and
 proactive turns alike; answers with a status (429, 5xx) are retried by bot.connector_retry, not here.
+msrest also fails on any answer that is not JSON (a gateway's HTML 502 page, a proxy's text/plain 404)
+before it looks at the status, so such an error was neither an HTTP error nor retried: the turn's clients
+read such a body as text instead, and the status decides.
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Any
+
+from msrest.exceptions import DeserializationError
+from msrest.pipeline.universal import RawDeserializer
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +31,23 @@ CONNECTION_RETRIES = 1
 """A refused or dropped connection is tried once more, at once (a fresh connection, no back-off)."""
 SESSIONS_KEY = "college_bot.turn_sessions"
 """Where a turn's state keeps the requests sessions its clients used, to close them after the turn."""
+
+
+class _TextWhenNotJson(RawDeserializer):
+    """msrest's body reader, except that a body it cannot parse is kept as text (the status then decides)."""
+
+    def on_response(self, request: Any, response: Any, **kwargs: Any) -> None:
+        try:
+            super().on_response(request, response, **kwargs)
+        except DeserializationError:
+            response.context[self.CONTEXT_NAME] = response.http_response.text()
+
+
+def _read_unparsable_bodies_as_text(client: Any) -> None:
+    # msrest 0.7.1 (pinned, no longer developed) wraps each policy of an async pipeline in a runner (``_policy``)
+    for runner in getattr(client.config.pipeline, "_impl_policies", []):
+        if type(getattr(runner, "_policy", None)) is RawDeserializer:
+            runner._policy = _TextWhenNotJson()
 
 
 def _msrest_clients(turn_state: dict[str, Any], connector_key: str, user_token_key: str) -> list[Any]:
@@ -44,6 +67,7 @@ def bound_in_time(turn_state: dict[str, Any], connector_key: str, user_token_key
         if retry_policy is not None:
             retry_policy.retries = CONNECTION_RETRIES
             retry_policy.backoff_factor = 0
+        _read_unparsable_bodies_as_text(client)
         configure = config.session_configuration_callback  # msrest's per-request hook, given the session
 
         def remember(session: Any, *args: Any, _configure: Any = configure, **kwargs: Any) -> Any:

@@ -3,8 +3,8 @@
 It answers the REST calls botbuilder's ConnectorClient makes (send/reply, update, get member) the way
 the Teams connector does, and validates every Adaptive Card it receives against the 1.5 schema.
 `behaviour` makes it a bad reply target instead: "not-json" (2xx with an HTML body), "hang" (never answers
-until `release()`), "5xx" (503 with Retry-After: 0, every time), "4xx" (403). A refusing target is a
-serviceUrl whose port nobody listens on (`closed_port_url()`).
+until `release()`), "5xx" (503 with Retry-After: 0, every time), "5xx-html" (a gateway's HTML 502 page),
+"4xx" (403). A refusing target is a serviceUrl whose port nobody listens on (`closed_port_url()`).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class ConnectorStandIn:
     card_problems: list[str] = field(default_factory=list)
     fail_next: list[int] = field(default_factory=list)  # statuses to answer the next sends with
     refused: int = 0
-    behaviour: str = "ok"  # "ok" | "not-json" | "hang" | "5xx" | "4xx"
+    behaviour: str = "ok"  # "ok" | "not-json" | "hang" | "5xx" | "5xx-html" | "4xx"
     misbehaved: int = 0
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _released: asyncio.Event = field(default_factory=asyncio.Event)
@@ -80,6 +80,9 @@ class ConnectorStandIn:
         if self.behaviour == "5xx":
             return web.json_response({"error": {"code": "ServiceError", "message": "down"}}, status=503,
                                      headers={"Retry-After": "0"})
+        if self.behaviour == "5xx-html":
+            return web.Response(status=502, text="<html><h1>502 Bad Gateway</h1></html>", content_type="text/html",
+                                headers={"Retry-After": "0"})
         if self.behaviour == "4xx":
             return web.json_response({"error": {"code": "Forbidden", "message": "no"}}, status=403)
         raise ValueError(f"unknown behaviour {self.behaviour!r}")

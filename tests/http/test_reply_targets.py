@@ -23,7 +23,7 @@ def _install(teams: TeamsClient) -> dict:
     return teams.activity("installationUpdate", action="add")
 
 
-@pytest.mark.parametrize("behaviour", ["not-json", "hang", "5xx", "4xx"])
+@pytest.mark.parametrize("behaviour", ["not-json", "hang", "5xx", "5xx-html", "4xx"])
 async def test_a_bad_reply_target_gets_a_handled_2xx(teams, behaviour):
     teams.connector.behaviour = behaviour
     for activity in (teams.activity("message", text="help"), teams.activity("message", text="whoami", at="group"),
@@ -70,3 +70,10 @@ async def test_an_unreadable_2xx_counts_as_delivered(teams, caplog):
         assert (await teams.post(teams.activity("message", text="help")))[0] == 201
     assert teams.connector.misbehaved == 1  # no apology: the message went through
     assert any("not readable" in r.getMessage() for r in caplog.records)
+
+
+async def test_an_html_error_page_is_an_http_error_and_retried(teams):
+    """msrest failed on the HTML before reading the status: a gateway's 502 page was neither retried nor an error."""
+    teams.connector.behaviour = "5xx-html"
+    assert (await teams.post(teams.activity("message", text="help")))[0] == 201
+    assert teams.connector.misbehaved == 10  # the reply and the apology, each tried 5 times (bot.connector_retry)
