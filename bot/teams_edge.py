@@ -7,6 +7,7 @@ it), so the rest of the code never sees an SDK type.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -42,6 +43,10 @@ ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 CARD_ACTION = "adaptiveCard/action"
 CANCEL_WORDS = {"cancel", "stop", "quit"}
 DIALOG_STATE = "DialogState"
+MAX_COMMAND_CHARS = 4096
+MAX_ACTION_DATA_CHARS = 8192
+"""Longest command text and card-action data (as JSON) the bot reads. Teams allows ~28 KB per message, but no
+command is near this long, and matching an unknown command costs time in proportion to its length."""
 KNOWN_CONVERSATIONS = 4096
 """How many conversations' service URLs this process remembers (LRU). The key is chosen by senders; forgetting
 one costs one store write on its next message, never a second welcome (the store decides what is new)."""
@@ -131,6 +136,15 @@ def _mention_entities(activity: Activity) -> list[dict[str, Any]]:
         if props.get("type") == "mention" and isinstance(props.get("mentioned"), dict):
             entities.append(props)
     return entities
+
+
+def _too_long(data: dict[str, Any]) -> bool:
+    return len(json.dumps(data, default=str)) > MAX_ACTION_DATA_CHARS
+
+
+def _too_long_card(what: str) -> dict[str, Any]:
+    return error_card("That is too long for me", f"This {what} is longer than any command I know.",
+                      "Type help to see the commands and how to use them.")
 
 
 def actor_of(activity: Activity) -> Actor:
@@ -299,6 +313,9 @@ class CollegeBot(ActivityHandler):
         await self._remember(turn_context)
         if isinstance(activity.value, dict) and activity.value.get("verb"):  # Action.Submit
             data = {k: v for k, v in activity.value.items() if k != "verb"}
+            if _too_long(data):
+                await self._deliver(turn_context, Reply(card=_too_long_card("button's data")))
+                return
             turn = await self._turn(turn_context, action=CardAction(str(activity.value["verb"]), data,
                                                                       activity.reply_to_id or ""))
             reply = await dispatch.run_action(turn, self._services.registry)
@@ -312,6 +329,9 @@ class CollegeBot(ActivityHandler):
         if conversation_type != "personal" and not bot_mentioned:
             return  # in channels and group chats the bot speaks only when @mentioned
         text, people = read_message(activity, self._services.bot_name)
+        if len(text) > MAX_COMMAND_CHARS:
+            await self._deliver(turn_context, Reply(card=_too_long_card("message")))
+            return
         turn = await self._turn(turn_context, text=text, mentions=people)
 
         dc = await self._dialogs.create_context(turn_context)
@@ -341,6 +361,8 @@ class CollegeBot(ActivityHandler):
         value = activity.value if isinstance(activity.value, dict) else {}
         action = value.get("action") if isinstance(value.get("action"), dict) else {}
         data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        if _too_long(data):
+            return invoke_card_response(Reply(card=_too_long_card("button's data")))
         turn = await self._turn(turn_context, action=CardAction(str(action.get("verb") or ""), data,
                                                                 activity.reply_to_id or ""))
         reply = await dispatch.run_action(turn, self._services.registry)

@@ -106,3 +106,12 @@ async def test_conversation_tenant_id_is_typed_too(teams):
     status, body = await post_raw(teams, json.dumps(activity).encode())
     assert status == 400 and body["error"] == "conversation.tenantId must be a string"
 
+
+async def test_overlong_commands_and_button_data_are_refused_before_matching(teams):
+    """Matching an unknown command costs time in proportion to its length: 200 KB took a second of CPU."""
+    card = await teams.ask("help " + "x" * 200_000)
+    assert "too long" in " ".join(card_texts(card))
+    status, card = await teams.click("help.command", {"command": "x" * 100_000})
+    assert status == 200 and "too long" in " ".join(card_texts(card))
+    submit = await teams.say("", value={"verb": "help.command", "command": "x" * 100_000})
+    assert "too long" in " ".join(card_texts(submit[0].card))
