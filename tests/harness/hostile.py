@@ -232,6 +232,9 @@ def _get(root: Any, path: tuple) -> Any:
 def hostile_cases(draw: Callable, card_actions: list[tuple[str, dict]]) -> HostileCase:
     """A Teams activity or card action with up to three mutations and a reply target that may misbehave."""
     base, activity = draw(teams_activities(card_actions))
+    delivery_mode = draw(st.sampled_from((None,) * 9 + ("expectReplies",)))
+    if delivery_mode:  # the Bot Framework's "answer in the HTTP response" mode, which Teams does not use
+        activity["deliveryMode"] = delivery_mode
     case = HostileCase(base=base, activity=activity)
     for _ in range(draw(st.sampled_from((0, 1, 1, 1, 2, 3)))):
         kind = draw(st.sampled_from((*FIELD_KINDS, *FIELD_KINDS, *BODY_KINDS, "invoke-name")))
