@@ -10,12 +10,17 @@ Fixes, in this one place, what botbuilder 4.17.1's aiohttp CloudAdapter gets wro
 - it used the first of several Authorization headers and accepted tokens without `exp` (bot/bearer.py);
 - msrest spends ~3 ms of CPU building each connector client's retry policy (two per turn);
 - it fetches the channel's signing keys with blocking `requests.get` (no timeout) inside the event loop,
-  stalling every conversation while Microsoft's key endpoint answers: replaced by an aiohttp fetch.
+  stalling every conversation while Microsoft's key endpoint answers: replaced by an aiohttp fetch;
+- hostile bodies (deep nesting, numbers Python cannot read, lone surrogates, wrong-typed or missing fields)
+  gave 500: a body is read within bounds and checked against the schema before anything else
+  (bot.json_body, bot.activity_shape);
+- each turn's HTTP clients waited up to 100 s on a dead reply target, retried a refused connection with
+  back-off and were never closed (bot.turn_clients);
+- its process-wide caches were unbounded dicts (bot.sdk_caches).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime
 from types import SimpleNamespace
@@ -23,7 +28,7 @@ from typing import Any
 
 import jwt
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
-from botbuilder.core import Bot, serializer_helper
+from botbuilder.core import Bot, TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity
 from botframework.connector.auth import AuthenticateRequestResult
@@ -31,7 +36,10 @@ from botframework.connector.auth.jwt_token_extractor import _OpenIdMetadata
 from msrest.serialization import Model
 from msrest.universal_http.requests import ClientRetryPolicy
 
+from bot import sdk_caches, turn_clients
+from bot.activity_shape import shape_problem
 from bot.bearer import TokenRefused, bearer_token, verified_claims_complete
+from bot.json_body import BodyRejected, parse_json_object
 from bot.loopback import DestinationRefused, loopback_url_addresses
 from bot.outbound import LoopbackOnlyAuthentication
 from bot.settings import Settings
@@ -72,6 +80,7 @@ async def _refresh_signing_keys(self: _OpenIdMetadata) -> None:
 
 
 _OpenIdMetadata._refresh = _refresh_signing_keys
+sdk_caches.bound_sdk_caches()
 
 # msrest rebuilds its retry status list for every client by testing 999 codes against this 502-item list
 # (3.3 ms of CPU each; botbuilder builds two clients per turn, over half of a turn's CPU). A frozenset gives
@@ -81,6 +90,29 @@ ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)
 
 def _json_error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
+
+
+async def read_activity(request: web.Request) -> Activity | web.Response:
+    """The request's activity, or the 4xx answer saying why there is none (bounds checked before parsing).
+
+    Size: aiohttp's client_max_size (413) while reading; then bot.json_body (UTF-8, depth, strict JSON) and
+    bot.activity_shape (field types, required ids) before botbuilder deserialises anything.
+    """
+    if request.content_type != "application/json":
+        return _json_error(415, "Content-Type must be application/json")
+    if (request.charset or "utf-8").lower() not in ("utf-8", "utf8"):
+        return _json_error(415, "the body must be UTF-8 JSON")
+    try:
+        body = parse_json_object(await request.read())
+    except BodyRejected as exc:
+        return _json_error(400, exc.reason)
+    problem = shape_problem(body)
+    if problem:
+        return _json_error(400, problem)
+    try:
+        return Activity().deserialize(body)
+    except (ValueError, TypeError, AttributeError, KeyError):  # msrest's DeserializationError is a ValueError
+        return _json_error(400, "the body is not an activity")
 
 
 class EdgeAdapter(CloudAdapter):
@@ -126,26 +158,23 @@ class EdgeAdapter(CloudAdapter):
             return _json_error(401, "unauthorized")
         return authenticated
 
+    async def run_pipeline(self, context: TurnContext, callback: Any = None) -> Any:
+        """Every turn, inbound or proactive: its connector calls bounded in time, its HTTP sessions closed after."""
+        keys = (self.BOT_CONNECTOR_CLIENT_KEY, self.USER_TOKEN_CLIENT_KEY)
+        turn_clients.bound_in_time(context.turn_state, *keys)
+        try:
+            return await super().run_pipeline(context, callback)
+        finally:
+            turn_clients.close(context.turn_state)
+
     async def process(self, request: web.Request, bot: Bot, ws_response: web.WebSocketResponse | None = None
                       ) -> web.Response:
         if request.method != "POST":
             return _json_error(405, "POST an activity")
-        if request.content_type != "application/json":
-            return _json_error(415, "Content-Type must be application/json")
-        try:
-            body = await request.json()
-        except web.HTTPRequestEntityTooLarge:
-            raise
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return _json_error(400, "the body is not JSON")
-        if not isinstance(body, dict):
-            return _json_error(400, "the body must be a JSON object")
-        try:
-            activity: Activity = Activity().deserialize(body)
-        except (ValueError, TypeError, AttributeError):
-            return _json_error(400, "the body is not an activity")
-        if not activity.type or not activity.conversation or not activity.service_url:
-            return _json_error(400, "an activity needs type, conversation and serviceUrl")
+        activity_or_error = await read_activity(request)
+        if isinstance(activity_or_error, web.Response):
+            return activity_or_error
+        activity = activity_or_error
 
         authenticated = await self._authenticate(request, activity)
         if isinstance(authenticated, web.Response):

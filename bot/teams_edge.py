@@ -1,16 +1,19 @@
 """The edge between Bot Framework and the bot: activities in, Turns to the dispatcher, replies out.
 
-botbuilder is imported only here, in bot/http_edge.py (the HTTP front), in dialogs/ and in the
-state-storage adapter (a test enforces it), so the rest of the code never sees an SDK type.
+botbuilder is imported only here, in bot/http_edge.py (the HTTP front) and the small edge modules next to
+them, in dialogs/ and in the state-storage adapter (tests/unit/test_architecture.py lists them and enforces
+it), so the rest of the code never sees an SDK type.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from botbuilder.core import (
     ActivityHandler,
+    BotAdapter,
     CardFactory,
     InvokeResponse,
     MessageFactory,
@@ -21,14 +24,15 @@ from botbuilder.core import (
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.dialogs import Dialog, DialogSet, DialogTurnStatus
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
-from msrest.exceptions import HttpOperationError
 
 from bot import dispatch
-from bot.connector_retry import with_connector_retry
+from bot.bounded import BoundedMap
 from bot.container import Services
+from bot.invoke_answers import InvokeAnswer, answer_invoke
 from bot.logging_setup import current_correlation_id, new_correlation_id, reset_correlation_id, set_correlation_id
 from bot.parsing import normalise
 from bot.redaction import scrub_json, scrub_secrets
+from bot.reply_delivery import CONNECTOR_FAILURES, ReplyFailed, send_reply, update_reply
 from bot.store import ETagConflict
 from bot.turn import Actor, CardAction, MemberDetails, Mention, Reply, Turn, Where
 from cards.errors import apology_card, error_card
@@ -37,8 +41,16 @@ from cards.welcome import welcome_card
 log = logging.getLogger(__name__)
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+CARD_ACTION = "adaptiveCard/action"
 CANCEL_WORDS = {"cancel", "stop", "quit"}
 DIALOG_STATE = "DialogState"
+MAX_COMMAND_CHARS = 4096
+MAX_ACTION_DATA_CHARS = 8192
+"""Longest command text and card-action data (as JSON) the bot reads. Teams allows ~28 KB per message, but no
+command is near this long, and matching an unknown command costs time in proportion to its length."""
+KNOWN_CONVERSATIONS = 4096
+"""How many conversations' service URLs this process remembers (LRU). The key is chosen by senders; forgetting
+one costs one store write on its next message, never a second welcome (the store decides what is new)."""
 
 
 def reply_activity(reply: Reply) -> Activity:
@@ -50,6 +62,10 @@ def reply_activity(reply: Reply) -> Activity:
             activity.text = scrub_secrets(reply.text)
         return activity
     return MessageFactory.text(scrub_secrets(reply.text or ""))
+
+
+def invoke_answer_response(answer: InvokeAnswer) -> InvokeResponse:
+    return InvokeResponse(status=answer.status, body=answer.body)
 
 
 def invoke_card_response(reply: Reply) -> InvokeResponse:
@@ -71,22 +87,23 @@ class _TurnConversation:
         self._dialogs = dialogs
 
     async def send(self, reply: Reply) -> str:
-        response = await with_connector_retry(lambda: self._ctx.send_activity(reply_activity(reply)))
-        return response.id if response else ""
+        return await send_reply(self._ctx, reply_activity(reply))
 
     async def update(self, activity_id: str, reply: Reply) -> None:
         activity = reply_activity(reply)
         activity.id = activity_id
         activity.type = ActivityTypes.message
-        await with_connector_retry(lambda: self._ctx.update_activity(activity))
+        await update_reply(self._ctx, activity)
 
     async def member_details(self, channel_user_id: str) -> MemberDetails | None:
         if self._ctx.activity.channel_id != "msteams":
             return None
         try:
             member = await TeamsInfo.get_member(self._ctx, channel_user_id)
-        except HttpOperationError as exc:
-            log.warning("member lookup failed", extra={"status": getattr(exc.response, "status_code", None)})
+        except CONNECTOR_FAILURES as exc:
+            log.warning("member lookup failed", extra={"reason": type(exc).__name__,
+                                                       "status": getattr(getattr(exc, "response", None),
+                                                                         "status_code", None)})
             return None
         return MemberDetails(
             name=member.name or "",
@@ -124,6 +141,15 @@ def _mention_entities(activity: Activity) -> list[dict[str, Any]]:
         if props.get("type") == "mention" and isinstance(props.get("mentioned"), dict):
             entities.append(props)
     return entities
+
+
+def _too_long(data: dict[str, Any]) -> bool:
+    return len(json.dumps(data, default=str)) > MAX_ACTION_DATA_CHARS
+
+
+def _too_long_card(what: str) -> dict[str, Any]:
+    return error_card("That is too long for me", f"This {what} is longer than any command I know.",
+                      "Type help to see the commands and how to use them.")
 
 
 def actor_of(activity: Activity) -> Actor:
@@ -189,7 +215,7 @@ class CollegeBot(ActivityHandler):
         self._dialogs = DialogSet(self._dialog_state)
         for dialog in dialogs:
             self._dialogs.add(dialog)
-        self._known_service_urls: dict[str, str] = {}
+        self._known_service_urls: BoundedMap[str, str] = BoundedMap(KNOWN_CONVERSATIONS)
 
     # the turn ------------------------------------------------------------------------------------------
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -205,17 +231,24 @@ class CollegeBot(ActivityHandler):
             await self._deliver_safely(turn_context, Reply(card=error_card(
                 "Two messages crossed", "Something else changed this conversation while I was answering you.",
                 "Please send your message again.")))
+        except ReplyFailed as exc:  # the reply target failed, not the bot: no traceback, no retry of the turn
+            log.warning("the reply target failed", extra={"activity_type": activity.type, "reason": str(exc)})
+            if activity.type == ActivityTypes.invoke or not exc.unreachable:
+                await self._apologise(turn_context, correlation_id)
         except Exception:  # the one place unexpected errors end: logged with the id, the user gets only the id
             log.exception("unexpected error in turn", extra={"activity_type": activity.type})
             await self._apologise(turn_context, correlation_id)
         finally:
             reset_correlation_id(token)
+        if activity.type == ActivityTypes.invoke and not turn_context.turn_state.get(BotAdapter._INVOKE_RESPONSE_KEY):
+            await self._send_invoke_answer(turn_context, answer_invoke(activity.name, activity.value,
+                                                                       self._services.bot_name))
 
     async def _admit(self, ctx: TurnContext) -> bool:
         """Applies the policies every activity passes: own echoes, tenant allow-list, retries."""
         activity = ctx.activity
         if activity.from_property and activity.recipient and activity.from_property.id == activity.recipient.id:
-            return False
+            return False  # an invoke gets answer_invoke's answer after the turn (404 for a card action)
         allowed = self._services.settings.allowed_tenant_ids
         tenant = _tenant_of(activity)
         if allowed and tenant not in allowed:
@@ -225,32 +258,42 @@ class CollegeBot(ActivityHandler):
                 conversation_id=activity.conversation.id if activity.conversation else "",
                 detail=f"tenant {tenant or '(none)'}",
             )
+            if activity.type == ActivityTypes.invoke:
+                await self._send_invoke_answer(ctx, InvokeAnswer(403, {"error": {
+                    "code": "Forbidden", "message": "This bot does not serve your organisation."}}))
             return False
         if activity.id and activity.type in (ActivityTypes.message, ActivityTypes.invoke,
                                              ActivityTypes.conversation_update, ActivityTypes.installation_update):
             key = f"{activity.channel_id}|{activity.conversation.id}|{activity.id}"
             if not await self._services.store.first_sighting(key, self._services.clock()):
                 log.info("retried activity ignored", extra={"activity_id": activity.id})
-                if activity.type == ActivityTypes.invoke:
+                if activity.type == ActivityTypes.invoke and activity.name == CARD_ACTION:
                     await self._send_invoke_response(ctx, Reply(text="This action was already handled."))
-                return False
+                return False  # any other invoke gets its (stateless) answer after the turn
         return True
 
     async def _apologise(self, ctx: TurnContext, correlation_id: str) -> None:
         await self._deliver_safely(ctx, Reply(card=apology_card(correlation_id)))
 
     async def _deliver_safely(self, ctx: TurnContext, reply: Reply) -> None:
+        """The last word of a failed turn: it never raises, or the request would end in a 500."""
+        if ctx.activity.type == ActivityTypes.invoke:
+            await self._send_invoke_response(ctx, reply)
+            return
         try:
-            if ctx.activity.type == ActivityTypes.invoke:
-                await self._send_invoke_response(ctx, reply)
-            else:
-                await with_connector_retry(lambda: ctx.send_activity(reply_activity(reply)))
-        except (HttpOperationError, OSError):
+            await send_reply(ctx, reply_activity(reply))
+        except ReplyFailed as exc:
+            log.warning("could not deliver the answer", extra={"reason": str(exc)})
+        except Exception:  # already failing: logged with the turn's id, and the request still ends 2xx
             log.exception("could not deliver the answer")
 
     @staticmethod
     async def _send_invoke_response(ctx: TurnContext, reply: Reply) -> None:
         await ctx.send_activity(Activity(type=ActivityTypes.invoke_response, value=invoke_card_response(reply)))
+
+    @staticmethod
+    async def _send_invoke_answer(ctx: TurnContext, answer: InvokeAnswer) -> None:
+        await ctx.send_activity(Activity(type=ActivityTypes.invoke_response, value=invoke_answer_response(answer)))
 
     # building the Turn -----------------------------------------------------------------------------------
     async def _turn(self, ctx: TurnContext, *, text: str = "", action: CardAction | None = None,
@@ -275,6 +318,9 @@ class CollegeBot(ActivityHandler):
         await self._remember(turn_context)
         if isinstance(activity.value, dict) and activity.value.get("verb"):  # Action.Submit
             data = {k: v for k, v in activity.value.items() if k != "verb"}
+            if _too_long(data):
+                await self._deliver(turn_context, Reply(card=_too_long_card("button's data")))
+                return
             turn = await self._turn(turn_context, action=CardAction(str(activity.value["verb"]), data,
                                                                       activity.reply_to_id or ""))
             reply = await dispatch.run_action(turn, self._services.registry)
@@ -288,6 +334,9 @@ class CollegeBot(ActivityHandler):
         if conversation_type != "personal" and not bot_mentioned:
             return  # in channels and group chats the bot speaks only when @mentioned
         text, people = read_message(activity, self._services.bot_name)
+        if len(text) > MAX_COMMAND_CHARS:
+            await self._deliver(turn_context, Reply(card=_too_long_card("message")))
+            return
         turn = await self._turn(turn_context, text=text, mentions=people)
 
         dc = await self._dialogs.create_context(turn_context)
@@ -304,16 +353,21 @@ class CollegeBot(ActivityHandler):
     @staticmethod
     async def _deliver(ctx: TurnContext, reply: Reply) -> None:
         if reply.card is not None or reply.text:
-            await with_connector_retry(lambda: ctx.send_activity(reply_activity(reply)))
+            await send_reply(ctx, reply_activity(reply))
 
-    # card actions (Action.Execute) ---------------------------------------------------------------------------
+    # invokes: card actions (Action.Execute) here, every other name answered by bot.invoke_answers ------------
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         activity = turn_context.activity
-        if activity.name != "adaptiveCard/action":
-            return await super().on_invoke_activity(turn_context)
+        if activity.name != CARD_ACTION:
+            answer = answer_invoke(activity.name, activity.value, self._services.bot_name)
+            log.info("invoke answered without action", extra={"invoke": (activity.name or "")[:100],
+                                                              "status": answer.status})
+            return invoke_answer_response(answer)
         value = activity.value if isinstance(activity.value, dict) else {}
         action = value.get("action") if isinstance(value.get("action"), dict) else {}
         data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        if _too_long(data):
+            return invoke_card_response(Reply(card=_too_long_card("button's data")))
         turn = await self._turn(turn_context, action=CardAction(str(action.get("verb") or ""), data,
                                                                 activity.reply_to_id or ""))
         reply = await dispatch.run_action(turn, self._services.registry)
@@ -340,4 +394,4 @@ class CollegeBot(ActivityHandler):
         if await self._remember(ctx):
             in_team = (ctx.activity.conversation.conversation_type or "personal") != "personal"
             card = welcome_card(self._services.bot_name, in_team)
-            await with_connector_retry(lambda: ctx.send_activity(reply_activity(Reply(card=card))))
+            await send_reply(ctx, reply_activity(Reply(card=card)))

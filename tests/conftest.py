@@ -37,6 +37,7 @@ async def connector(aiohttp_server):
     server = await aiohttp_server(stand_in.app(), host="127.0.0.1")
     stand_in.url = str(server.make_url("")).rstrip("/")
     yield stand_in
+    stand_in.release()
     assert not stand_in.card_problems, "the bot sent invalid cards:\n" + "\n".join(stand_in.card_problems)
 
 

@@ -71,3 +71,13 @@ def test_model_check_runs_end_to_end() -> None:
     for heading in ("bare onnxruntime", "check_model", "check/bare", "p50 latency", "throughput", "whole run",
                     "isolated check_model", "child imports"):
         assert heading in result.stdout, result.stdout
+
+
+def test_hostile_memory_runs_end_to_end() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.hostile_memory", "--activities", "30", "--warmup", "3", "--concurrency", "2"],
+        cwd=ROOT, capture_output=True, text=True, timeout=240, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for heading in ("hostile activities: 30", "HTTP statuses", "RSS, MiB", "open file descriptors"):
+        assert heading in result.stdout, result.stdout

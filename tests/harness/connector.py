@@ -2,11 +2,16 @@
 
 It answers the REST calls botbuilder's ConnectorClient makes (send/reply, update, get member) the way
 the Teams connector does, and validates every Adaptive Card it receives against the 1.5 schema.
+`behaviour` makes it a bad reply target instead: "not-json" (2xx with an HTML body), "hang" (never answers
+until `release()`), "5xx" (503 with Retry-After: 0, every time), "5xx-html" (a gateway's HTML 502 page),
+"4xx" (403). A refusing target is a serviceUrl whose port nobody listens on (`closed_port_url()`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import socket
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,15 +50,42 @@ class ConnectorStandIn:
     card_problems: list[str] = field(default_factory=list)
     fail_next: list[int] = field(default_factory=list)  # statuses to answer the next sends with
     refused: int = 0
+    behaviour: str = "ok"  # "ok" | "not-json" | "hang" | "5xx" | "5xx-html" | "4xx"
+    misbehaved: int = 0
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _released: asyncio.Event = field(default_factory=asyncio.Event)
 
     def app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(middlewares=[self._misbehave])
         app.router.add_post("/v3/conversations/{cid}/activities", self._send)
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._send)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
         app.router.add_get("/v3/conversations/{cid}/members/{uid}", self._member)
         return app
+
+    def release(self) -> None:
+        """Lets every held ("hang") request finish, so the server can stop."""
+        self._released.set()
+
+    @web.middleware
+    async def _misbehave(self, request: web.Request, handler) -> web.StreamResponse:
+        if self.behaviour == "ok":
+            return await handler(request)
+        self.misbehaved += 1
+        if self.behaviour == "hang":
+            await self._released.wait()
+            return web.Response(status=504)
+        if self.behaviour == "not-json":
+            return web.Response(status=201, text="<html>Service Unavailable</html>", content_type="text/html")
+        if self.behaviour == "5xx":
+            return web.json_response({"error": {"code": "ServiceError", "message": "down"}}, status=503,
+                                     headers={"Retry-After": "0"})
+        if self.behaviour == "5xx-html":
+            return web.Response(status=502, text="<html><h1>502 Bad Gateway</h1></html>", content_type="text/html",
+                                headers={"Retry-After": "0"})
+        if self.behaviour == "4xx":
+            return web.json_response({"error": {"code": "Forbidden", "message": "no"}}, status=403)
+        raise ValueError(f"unknown behaviour {self.behaviour!r}")
 
     def _check(self, activity: dict[str, Any]) -> None:
         for attachment in activity.get("attachments") or []:
@@ -86,3 +118,11 @@ class ConnectorStandIn:
                     "email": person.upn, "userPrincipalName": person.upn, "userRole": "user",
                 })
         return web.json_response({"error": {"code": "MemberNotFoundInConversation"}}, status=404)
+
+
+def closed_port_url() -> str:
+    """A loopback URL nobody listens on (a port just freed), so connections to it are refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
