@@ -12,12 +12,23 @@ Admins come from Azure DevOps here (BOT_ADMINS is empty): Alice is the College T
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from tests import sandbox_fidelity, sandbox_fixtures
 
 devops_sandbox_server = sandbox_fixtures.devops_sandbox_server
-devops_sandbox = sandbox_fixtures.devops_sandbox
+
+
+@pytest.fixture
+def devops_sandbox(devops_sandbox_server):
+    """The sandbox reset to its seed, its settings without Azure ML's: these tests are about Azure DevOps
+    (tests/azureml configures both)."""
+    devops_sandbox_server.reset()
+    yield replace(devops_sandbox_server, env={k: v for k, v in devops_sandbox_server.env.items()
+                                               if k.startswith(("AZURE_DEVOPS_", "SANDBOX_"))})
+
 exchanges = sandbox_fidelity.exchanges  # autouse: every answer the bot's SDK calls receive matches the 7.1 specs
 
 
