@@ -56,6 +56,10 @@ def _registered(version: ModelVersion, now: datetime) -> str:
     return f"registered by {who}" + (f" {ago(version.created_at, now)}" if version.created_at else "")
 
 
+def _sentence(value: str) -> str:
+    return value[:1].upper() + value[1:]
+
+
 def _tags(tags: dict[str, str], limit: int = 4) -> str:
     shown = [f"{k}={v}" for k, v in sorted(tags.items())[:limit]]
     return ", ".join(shown) + (" …" if len(tags) > limit else "")
@@ -170,7 +174,7 @@ def model_card(version: ModelVersion, result: dict[str, Any] | None, *, now: dat
                previous: ModelVersion | None = None, changes: dict[str, Any] | None = None) -> Card:
     title = f"{version.name} · version {version.version}"
     subtitle = f"{verdict_words(result, checking)}" + (f": {result['reason']}" if result and result.get("reason")
-                                                       else "") + f". {_registered(version, now).capitalize()}."
+                                                       else "") + f". {_sentence(_registered(version, now))}."
     body: list[Element] = heading(title, subtle=subtitle)
     if version.description:
         body.append(text(escape(version.description), size="Small"))
