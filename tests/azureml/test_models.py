@@ -108,3 +108,36 @@ async def test_a_throttled_workspace_says_when_to_try_again(ml_bot, azureml_sand
 async def test_without_azure_ml_settings_it_says_what_to_set(teams):
     text = text_of(await teams.ask("models"))
     assert "Azure ML is not configured" in text and "AZUREML_CONFIG" in text
+
+
+# ---- bad models get verdicts, not crashes ---------------------------------------------------------------------------
+async def readyz(teams) -> int:
+    response = await teams.http.get("/readyz")
+    return response.status
+
+
+async def test_a_model_that_needs_more_memory_than_allowed_is_a_verdict(make_bot, azureml_sandbox):
+    teams = await make_bot(**azureml_sandbox.env, BOT_ADMINS="", MODEL_CHECK_MEMORY_MB="64")
+    text = text_of(await teams.ask("model TinyYOLO 1"))
+    assert "cannot run" in text and "memory" in text.lower()
+    assert await readyz(teams) == 200 and "Alice Admin" in text_of(await teams.ask("whoami"))
+
+
+async def test_a_check_past_its_time_limit_is_a_verdict(make_bot, azureml_sandbox):
+    teams = await make_bot(**azureml_sandbox.env, BOT_ADMINS="", MODEL_CHECK_TIMEOUT_S="0.2")
+    text = text_of(await teams.ask("model TinyYOLO 2"))
+    assert "cannot run" in text and ("time" in text.lower())
+    assert await readyz(teams) == 200
+
+
+async def test_a_download_that_fails_is_a_verdict_that_is_not_kept(ml_bot, azureml_sandbox):
+    azureml_sandbox.control.add_fault(path_regex=r"comp=list", method="GET", status=503)
+    failed = text_of(await ml_bot.ask("model TinyResNet 1"))
+    assert "cannot run" in failed and "could not be downloaded" in failed
+    azureml_sandbox.control.clear_faults()
+    assert "no test data" in text_of(await ml_bot.ask("model TinyResNet 1"))  # asked again: checked now
+
+
+async def test_a_corrupt_file_is_a_verdict_with_its_reason(ml_bot):
+    text = text_of(await ml_bot.ask("model TinyResNet 2"))
+    assert "cannot run" in text and "not a valid ONNX model" in text
