@@ -87,7 +87,7 @@ def models_card(workspace: str, rows: Sequence[ModelRow], *, now: datetime, page
             [f"tags: {_tags(latest.tags)}"] if latest.tags else [])
         block = container([text(line, spacing="None"), text(escape(" · ".join(details)), isSubtle=True,
                                                              size="Small", spacing="None")], separator=True)
-        block["selectAction"] = execute(f"Open {row.model.name}", verbs.MODEL_SHOW,
+        block["selectAction"] = execute(f"{row.model.name} version {latest.version}", verbs.MODEL_SHOW,
                                         {"name": row.model.name, "version": latest.version})
         body.append(block)
     actions: list[Element] = []
@@ -188,15 +188,17 @@ def model_card(version: ModelVersion, result: dict[str, Any] | None, *, now: dat
         opsets = ", ".join(f"{d or 'ai.onnx'} {v}" for d, v in sorted((model.get("opsets") or {}).items()))
         body.append(facts([
             ("File", f"{file.get('name', 'model.onnx')}, {_size(file.get('size_bytes'))}"),
-            ("sha256", str(file.get("sha256") or result.get("sha256") or "-")),
             ("IR version, opsets", f"{model.get('ir_version', '-')}; {opsets or '-'}"),
             ("Producer", " ".join(str(p) for p in (model.get("producer_name"), model.get("producer_version")) if p)
              or "-"),
             ("onnx.checker", "valid" if checker.get("valid") else f"not valid: {checker.get('message', '')}"[:300]
              if checker else "-"),
             *_signature_lines(result.get("signature")),
-            *_latency_facts(result),
         ]))
+        # long values as wrapping text (a FactSet value does not wrap in every client)
+        body.append(text(f"sha256 {file.get('sha256') or result.get('sha256') or '-'}", size="Small", isSubtle=True))
+        body.extend(text(f"**{label}:** {value}", size="Small", spacing="Small") for label, value in
+                    _latency_facts(result))
         body.extend(_test_data_block(result))
     if previous is not None and changes is not None:
         body.extend(_comparison_block(previous, changes))

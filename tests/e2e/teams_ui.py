@@ -352,6 +352,16 @@ class Teams:
         return path
 
     # ---- internals -----------------------------------------------------------------------------
+    def wait_for_text(self, locator: Locator, text: str, timeout: float | None = None) -> str:
+        """Waits until ``locator`` (a card the bot updates in place) shows ``text``; returns its text then."""
+        saved = self.timeout
+        self.timeout = timeout or saved
+        try:
+            self._until(lambda: text in locator.inner_text(), f"the card to show {text!r}")
+        finally:
+            self.timeout = saved
+        return locator.inner_text()
+
     def _wait_for_call(self, mark: int, *names: str) -> Call:
         def found() -> Call | None:
             return next((c for c in self.calls[mark:] if c.name in names and self._here(c.conversation_id)), None)

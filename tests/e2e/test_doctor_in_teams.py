@@ -21,6 +21,13 @@ TITLES = [
     "Extension ms-air-aiagility.vss-services-azureml is installed",
     "A release pipeline has an Azure ML model artifact",
 ]
+ML_TITLES = [  # the sandbox's Azure ML is configured too: doctor checks it, and the shipped model's newest fails
+    "Azure ML workspace college-aml answers the bot",
+    "TinyYOLO is registered in college-aml",
+    "TinyYOLO's newest version passes its test data",
+]
+EXPECTED = {**dict.fromkeys(TITLES, "✅"), ML_TITLES[0]: "✅", ML_TITLES[1]: "✅", ML_TITLES[2]: "❌"}
+CHECK_S = 120.0  # the model check of TinyYOLO 3 runs in its own process (seconds; a cold machine builds models)
 
 
 def _sandbox_call(settings: dict[str, str], method: str, url: str) -> None:
@@ -56,7 +63,7 @@ def check_lines(card_text: str) -> dict[str, str]:
     """title -> the symbol the rendered card shows in front of it."""
     out = {}
     for line in card_text.splitlines():
-        for title in TITLES:
+        for title in TITLES + ML_TITLES:
             if line.strip().endswith(title):
                 out[title] = line.strip().split(" ", 1)[0]
     return out
@@ -68,9 +75,11 @@ def test_doctor_in_personal_chat(teams: Teams, seeded_sandbox) -> None:
     teams.screenshot("doctor-all-pass")
 
     assert reply.cards, f"doctor answered without a card: {reply.raw}"
-    text = teams.last_card().inner_text()
-    assert "Workshop readiness · College" in text and "All 9 checks pass" in text, text
-    assert check_lines(text) == dict.fromkeys(TITLES, "✅"), text
+    text = teams.wait_for_text(teams.last_card(), "11 of 12 checks pass", CHECK_S)
+    teams.screenshot("doctor-all-but-the-model")
+    assert "Workshop readiness · College" in text, text
+    assert check_lines(text) == EXPECTED, text
+    assert "Do not ship it" in text
     assert "aml-workspace-connection passes; legacy-arm-connection does not" in text
 
 
@@ -79,10 +88,9 @@ def test_doctor_shows_the_next_step_for_a_missing_extension_then_passes(teams: T
     teams.open_personal_chat()
     teams.send("doctor")
     card = teams.last_card()
+    text = teams.wait_for_text(card, "10 of 12 checks pass", CHECK_S)
     teams.screenshot("doctor-extension-missing")
-    text = card.inner_text()
     assert check_lines(text)["Extension ms-air-aiagility.vss-services-azureml is installed"] == "❌", text
-    assert "8 of 9 checks pass" in text
     assert "Next step:" in text
     assert "https://marketplace.visualstudio.com/items?itemName=ms-air-aiagility.vss-services-azureml" in text
 
@@ -90,8 +98,8 @@ def test_doctor_shows_the_next_step_for_a_missing_extension_then_passes(teams: T
     call = teams.click_card_button("Check again", card)
     teams.screenshot("doctor-check-again")
     assert call.response.get("statusCode") == 200, call.response
-    text = card.inner_text()
-    assert "All 9 checks pass" in text and check_lines(text) == dict.fromkeys(TITLES, "✅"), text
+    text = teams.wait_for_text(card, "11 of 12 checks pass", CHECK_S)
+    assert check_lines(text) == EXPECTED, text
 
 
 def test_service_connections_button_shows_the_expired_secret(teams: Teams, seeded_sandbox) -> None:
