@@ -54,13 +54,13 @@ class ModelStore:
 
     def restore(self, files: list[ModelFile]) -> Restored:
         """Makes the container hold exactly ``files``: uploads what is missing or differs, deletes the rest."""
-        from azure.core.exceptions import ResourceExistsError
+        from azure.core.exceptions import ResourceNotFoundError
 
         try:
+            present: dict[str, bytes | None] = {blob.name: _md5(blob) for blob in self._container.list_blobs()}
+        except ResourceNotFoundError:  # the first fill, or a test deleted the container
             self._container.create_container()
-            present: dict[str, bytes | None] = {}
-        except ResourceExistsError:
-            present = {blob.name: _md5(blob) for blob in self._container.list_blobs()}
+            present = {}
         wanted = {f.blob_name: f for f in files}
         stale = [f for name, f in wanted.items() if present.get(name) != md5_of(f.source)]
         extra = [name for name in present if name not in wanted]
