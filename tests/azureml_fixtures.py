@@ -57,11 +57,16 @@ class AzureMLSandbox:
                                       authority=self.env["AZURE_AUTHORITY_HOST"], disable_instance_discovery=True,
                                       connection_verify=self.ca_bundle)
 
+    @property
+    def storage_endpoint(self) -> str:
+        """``core.localhost:<blob port>``: the datastore's endpoint, for ``https://{account}.blob.{endpoint}``."""
+        return "core.localhost:" + self.env["AZUREML_BLOB_ENDPOINT"].split("://")[1].split("/")[0].split(":")[1]
+
     def cloud_metadata(self) -> dict[str, str]:
         """azure-ai-ml's cloud description: every endpoint is the sandbox's (keys as azure-ai-ml names them)."""
         arm = self.arm_endpoint
         return {"azure_portal": arm, "resource_manager": arm, "active_directory": self.env["AZURE_AUTHORITY_HOST"],
-                "aml_resource_id": arm, "storage_endpoint": "localhost", "registry_discovery_endpoint": arm}
+                "aml_resource_id": arm, "storage_endpoint": self.storage_endpoint, "registry_discovery_endpoint": arm}
 
     def ml_client(self, credential=None, **kwargs):
         """azure-ai-ml's MLClient for the workspace. The cloud name carries the port: azure-ai-ml keeps a cloud's

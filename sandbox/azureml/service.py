@@ -82,9 +82,10 @@ class AzureML:
 
     @property
     def blob_endpoint_suffix(self) -> str:
-        """The datastore's ``endpoint``: ``https://{account}.blob.{endpoint}`` reaches this origin wherever
-        ``*.localhost`` resolves to loopback (RFC 6761); elsewhere clients use ``AZUREML_BLOB_ENDPOINT``."""
-        return "localhost:" + self.blob_origin.rsplit(":", 1)[1]
+        """The datastore's ``endpoint`` (Azure: ``core.windows.net``): ``https://{account}.blob.{endpoint}`` reaches the
+        blob origin wherever ``*.localhost`` resolves to loopback (RFC 6761); elsewhere use AZUREML_BLOB_ENDPOINT.
+        azure-storage-blob finds the account name in such a host only before ``.blob.core.``, hence ``core.``."""
+        return "core.localhost:" + self.blob_origin.rsplit(":", 1)[1]
 
     def tenant(self) -> World:
         return self.sandbox.world
