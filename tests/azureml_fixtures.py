@@ -15,6 +15,7 @@ built the way the bot builds them: ``credential()``, ``ml_client()``, ``blob_ser
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,6 +89,7 @@ class AzureMLSandbox:
                                  connection_verify=self.ca_bundle, **kwargs)
 
 
+CURRENT_CLOUD = "AZUREML_CURRENT_CLOUD"  # set in os.environ by every MLClient
 READY_WITHIN_S = 300  # a machine's first run builds the seeded models (about 20 s on 2 cores)
 
 
@@ -115,5 +117,11 @@ def azureml_sandbox_server(devops_sandbox_server):
 
 @pytest.fixture
 def azureml_sandbox(azureml_sandbox_server):
+    """Reset to the seed; MLClient's process-wide AZUREML_CURRENT_CLOUD is put back as it was after the test."""
+    before = os.environ.get(CURRENT_CLOUD)
     azureml_sandbox_server.control.reset()
     yield azureml_sandbox_server
+    if before is None:
+        os.environ.pop(CURRENT_CLOUD, None)
+    else:
+        os.environ[CURRENT_CLOUD] = before
