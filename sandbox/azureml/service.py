@@ -43,10 +43,9 @@ def default_models() -> list[SeededVersion]:
 
 
 class AzureML:
-    def __init__(self, sandbox: Sandbox, folder: Path,
-                 models: Callable[[], Sequence[SeededVersion]] = default_models) -> None:
+    def __init__(self, sandbox: Sandbox, models: Callable[[], Sequence[SeededVersion]] = default_models) -> None:
         self.sandbox = sandbox
-        self.folder = folder
+        self.folder: Path | None = None
         self.signer = TokenSigner()
         self.world: AzureMLWorld | None = None
         self.origins: dict[str, str] = {}
@@ -115,8 +114,9 @@ class AzureML:
         }
 
     # ---- lifecycle ---------------------------------------------------------------------------
-    async def start(self, origins: dict[str, str]) -> None:
-        self.origins = origins
+    async def start(self, origins: dict[str, str], folder: Path) -> None:
+        """Serves on ``origins`` (bound by the Sandbox); writes config.json into ``folder``."""
+        self.origins, self.folder = origins, folder
         loop = asyncio.get_running_loop()
         self._world_ready, self._blob_ready = loop.create_future(), loop.create_future()
         self._restore_lock = asyncio.Lock()
