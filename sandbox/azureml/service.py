@@ -43,6 +43,8 @@ def default_models() -> list[SeededVersion]:
 
 
 class AzureML:
+    """Azure ML of one sandbox: origins' answers, world, Azurite and blob store, readiness, reset, settings."""
+
     def __init__(self, sandbox: Sandbox, models: Callable[[], Sequence[SeededVersion]] = default_models) -> None:
         self.sandbox = sandbox
         self.folder: Path | None = None
@@ -171,6 +173,8 @@ class AzureML:
             return await asyncio.to_thread(self._store.restore, world.all_files())
 
     async def stop(self) -> None:
+        if self._store is not None:
+            self._store.close()  # uploads not yet begun give up
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -181,8 +185,6 @@ class AzureML:
             if future is not None and future.done() and not future.cancelled():
                 future.exception()  # retrieved: no "never retrieved" warning
         await self.azurite.stop()
-        if self._store is not None:
-            self._store.close()
         if self.http is not None:
             await self.http.close()
 
