@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(stream=sys.stderr, level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # the sandbox's own azure-storage-blob calls (filling Azurite) would log every request at INFO
+    logging.getLogger("azure").setLevel(max(logging.WARNING, logging.getLogger().level))
     return asyncio.run(serve(args))
 
 

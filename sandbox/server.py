@@ -79,10 +79,9 @@ class Sandbox:
         self._runners: list[web.AppRunner] = []
         self._sockets: dict[str, socket.socket] = {}
         self.urls: Urls | None = None
-        # files clients read while the sandbox runs (CA bundle, config.json); removed at stop
-        self.folder = Path(tempfile.mkdtemp(prefix="college-sandbox-"))
+        self.folder: Path | None = None  # files clients read while it runs (CA bundle, config.json); removed at stop
         self.ca: LocalCA | None = None
-        self.azureml = AzureML(self, self.folder, models)
+        self.azureml = AzureML(self, models)
 
     # ---- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
@@ -104,6 +103,7 @@ class Sandbox:
 
     async def _start_azureml(self) -> None:
         """ARM, Entra ID and blob origins over HTTPS with this start's CA; Azurite and the models come after."""
+        self.folder = Path(tempfile.mkdtemp(prefix="college-sandbox-"))
         self.ca = LocalCA(self.folder)
         context = self.ca.server_context()
         sockets = {key: _bind(0) for key in AZUREML_ORIGINS}
@@ -111,7 +111,7 @@ class Sandbox:
         origins = {key: f"https://{LOOPBACK}:{sock.getsockname()[1]}" for key, sock in sockets.items()}
         for key, origin in self.azureml.origin_handlers().items():
             await self._serve(origin, sockets[key], None, ssl_context=context)
-        await self.azureml.start(origins)
+        await self.azureml.start(origins, self.folder)
 
     async def _serve(self, origin: Origin, sock: socket.socket, control, ssl_context=None) -> None:
         app = web.Application(client_max_size=128 * 1024 * 1024)
@@ -133,7 +133,8 @@ class Sandbox:
         for sock in self._sockets.values():
             sock.close()
         await self.azureml.stop()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
         log.info("sandbox stopped")
 
     # ---- state ----------------------------------------------------------------------------

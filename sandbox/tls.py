@@ -11,7 +11,7 @@ from __future__ import annotations
 import ssl
 from pathlib import Path
 
-SERVER_NAMES = ("127.0.0.1", "localhost", "*.blob.localhost")
+SERVER_NAMES = ("127.0.0.1", "localhost", "*.blob.core.localhost")
 
 
 class LocalCA:

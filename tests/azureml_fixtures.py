@@ -15,6 +15,7 @@ built the way the bot builds them: ``credential()``, ``ml_client()``, ``blob_ser
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,11 +58,16 @@ class AzureMLSandbox:
                                       authority=self.env["AZURE_AUTHORITY_HOST"], disable_instance_discovery=True,
                                       connection_verify=self.ca_bundle)
 
+    @property
+    def storage_endpoint(self) -> str:
+        """``core.localhost:<blob port>``: the datastore's endpoint, for ``https://{account}.blob.{endpoint}``."""
+        return "core.localhost:" + self.env["AZUREML_BLOB_ENDPOINT"].split("://")[1].split("/")[0].split(":")[1]
+
     def cloud_metadata(self) -> dict[str, str]:
         """azure-ai-ml's cloud description: every endpoint is the sandbox's (keys as azure-ai-ml names them)."""
         arm = self.arm_endpoint
         return {"azure_portal": arm, "resource_manager": arm, "active_directory": self.env["AZURE_AUTHORITY_HOST"],
-                "aml_resource_id": arm, "storage_endpoint": "localhost", "registry_discovery_endpoint": arm}
+                "aml_resource_id": arm, "storage_endpoint": self.storage_endpoint, "registry_discovery_endpoint": arm}
 
     def ml_client(self, credential=None, **kwargs):
         """azure-ai-ml's MLClient for the workspace. The cloud name carries the port: azure-ai-ml keeps a cloud's
@@ -83,6 +89,7 @@ class AzureMLSandbox:
                                  connection_verify=self.ca_bundle, **kwargs)
 
 
+CURRENT_CLOUD = "AZUREML_CURRENT_CLOUD"  # set in os.environ by every MLClient
 READY_WITHIN_S = 300  # a machine's first run builds the seeded models (about 20 s on 2 cores)
 
 
@@ -110,5 +117,11 @@ def azureml_sandbox_server(devops_sandbox_server):
 
 @pytest.fixture
 def azureml_sandbox(azureml_sandbox_server):
+    """Reset to the seed; MLClient's process-wide AZUREML_CURRENT_CLOUD is put back as it was after the test."""
+    before = os.environ.get(CURRENT_CLOUD)
     azureml_sandbox_server.control.reset()
     yield azureml_sandbox_server
+    if before is None:
+        os.environ.pop(CURRENT_CLOUD, None)
+    else:
+        os.environ[CURRENT_CLOUD] = before

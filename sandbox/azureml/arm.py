@@ -47,7 +47,10 @@ def make_answer(azureml: AzureML):
 
 async def _answer(azureml: AzureML, call: Call, method: str) -> web.StreamResponse:
     sandbox, request = call.sandbox, call.request
-    world = await azureml.world_ready()
+    try:
+        world = await azureml.world_ready()
+    except (RuntimeError, TimeoutError) as exc:
+        raise ArmError(500, "InternalServerError", f"The sandbox's Azure ML is not available: {exc}") from None
     claims = arm_auth.authenticate(request.headers.get("Authorization"), azureml.signer, now=sandbox.clock.now(),
                                    tenant_id=world.tenant_id, arm_origin=azureml.arm_origin,
                                    authority=f"{azureml.authority}/{world.tenant_id}")

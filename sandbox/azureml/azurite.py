@@ -47,36 +47,20 @@ class Azurite:
             raise AzuriteError(f"Azurite is not installed ({AZURITE_BLOB} or node missing): run `npm ci` "
                                "(make deps does) in the repository")
         main = AZURITE_BLOB.resolve()
-        self.process = await asyncio.create_subprocess_exec(
+        self.process = process = await asyncio.create_subprocess_exec(
             node, "--require", str(PRELOAD), str(main), "--blobHost", "127.0.0.1", "--blobPort", "0",
             "--inMemoryPersistence", "--extentMemoryLimit", str(EXTENT_MEMORY_LIMIT_MB), "--skipApiVersionCheck",
             "--disableTelemetry", "--silent", "--loose",
             cwd=workdir, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT)
         try:
-            self.url = await asyncio.wait_for(self._listening(), START_TIMEOUT_S)
-        except (TimeoutError, AzuriteError):
+            self.url = await asyncio.wait_for(_listening(process), START_TIMEOUT_S)
+        except BaseException:  # not listening in time, exited, or the sandbox stopping meanwhile
             await self.stop()
             raise
-        self._drain = asyncio.create_task(self._log_output())
-        log.info("Azurite (pid %s) listening on %s", self.pid, self.url)
+        self._drain = asyncio.create_task(_log_output(process))
+        log.info("Azurite (pid %s) listening on %s", process.pid, self.url)
         return self.url
-
-    async def _listening(self) -> str:
-        lines = []
-        while True:
-            raw = await self.process.stdout.readline()
-            if not raw:
-                raise AzuriteError(f"Azurite exited before listening: {' | '.join(lines[-5:])}")
-            line = raw.decode(errors="replace").strip()
-            lines.append(line)
-            found = _LISTENING.search(line)
-            if found:
-                return found.group(1)
-
-    async def _log_output(self) -> None:
-        while self.process and (raw := await self.process.stdout.readline()):
-            log.debug("azurite: %s", raw.decode(errors="replace").rstrip())
 
     async def stop(self) -> None:
         """Closes its stdin (it exits at once), then terminates or kills it if it has not."""
@@ -96,3 +80,22 @@ class Azurite:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._drain
         log.info("Azurite (pid %s) stopped", process.pid)
+
+
+async def _listening(process: asyncio.subprocess.Process) -> str:
+    """The URL Azurite says it listens on (it prints it once it does)."""
+    lines = []
+    while True:
+        raw = await process.stdout.readline()
+        if not raw:
+            raise AzuriteError(f"Azurite exited before listening: {' | '.join(lines[-5:])}")
+        line = raw.decode(errors="replace").strip()
+        lines.append(line)
+        found = _LISTENING.search(line)
+        if found:
+            return found.group(1)
+
+
+async def _log_output(process: asyncio.subprocess.Process) -> None:
+    while raw := await process.stdout.readline():
+        log.debug("azurite: %s", raw.decode(errors="replace").rstrip())

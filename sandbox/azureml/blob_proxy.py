@@ -1,8 +1,10 @@
 """The blob origin (HTTPS): every call is forwarded to Azurite as it came, so the sandbox's log, faults and
 resets cover blob storage too, while Azurite does the Blob REST (shared-key auth, ranges, listings) for real.
 
-Calls that arrive before the models are in the store wait for them. The answer is read whole before it is
-given back, so an ``after`` fault can still replace it.
+Calls that arrive before the models are in the store wait for them. A call that started before a reset is
+dropped, as on the other origins. Writes mark the store changed, so that a reset restores it (and a reset
+after reads only costs nothing). The answer is read whole before it is given back, so an ``after`` fault can
+still replace it.
 """
 
 from __future__ import annotations
@@ -58,14 +60,17 @@ def make_answer(azureml: AzureML):
             upstream = await azureml.blob_ready()
         except RuntimeError as exc:
             return storage_error(500, "InternalError", f"The sandbox's blob store is not available: {exc}")
-        return await _forward(azureml.http, upstream, call.request, method, azureml.blob_origin)
+        body = await call.request.read() if call.request.body_exists else None
+        call.check_current()  # a reset meanwhile: the call belongs to the old world
+        if method not in ("GET", "HEAD", "OPTIONS"):
+            azureml.blob_store_changed = True
+        return await _forward(azureml.http, upstream, call.request, method, body, azureml.blob_origin)
     return answer
 
 
 async def _forward(session: aiohttp.ClientSession, upstream: str, request: web.Request, method: str,
-                   public_origin: str) -> web.Response:
+                   body: bytes | None, public_origin: str) -> web.Response:
     headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
-    body = await request.read() if request.body_exists else None
     async with session.request(method, upstream + request.rel_url.raw_path_qs, headers=headers, data=body,
                                allow_redirects=False, auto_decompress=False,
                                skip_auto_headers=_AUTO_HEADERS) as response:

@@ -43,24 +43,35 @@ class Restored:
     deleted: int
 
 
+class StoreClosed(RuntimeError):
+    """The sandbox is stopping: what was not uploaded yet is not."""
+
+
 class ModelStore:
-    """A container of Azurite, reached with the account key (azure-storage-blob, synchronous: run it in a thread)."""
+    """A container of Azurite, reached with the account key (azure-storage-blob, synchronous: run it in a thread).
+
+    Its retries are short (storage's default first waits 15 s), and ``close`` makes uploads not yet begun give
+    up, so stopping the sandbox never waits long for a thread that is still filling the store.
+    """
 
     def __init__(self, account_url: str, account_name: str, account_key: str, container: str) -> None:
-        from azure.storage.blob import BlobServiceClient
+        from azure.storage.blob import BlobServiceClient, LinearRetry
 
-        service = BlobServiceClient(account_url, credential={"account_name": account_name, "account_key": account_key})
+        service = BlobServiceClient(account_url, credential={"account_name": account_name, "account_key": account_key},
+                                    retry_policy=LinearRetry(backoff=0.2, random_jitter_range=0, retry_total=2),
+                                    connection_timeout=5)
         self._container = service.get_container_client(container)
+        self._closed = threading.Event()
 
     def restore(self, files: list[ModelFile]) -> Restored:
         """Makes the container hold exactly ``files``: uploads what is missing or differs, deletes the rest."""
-        from azure.core.exceptions import ResourceExistsError
+        from azure.core.exceptions import ResourceNotFoundError
 
         try:
+            present: dict[str, bytes | None] = {blob.name: _md5(blob) for blob in self._container.list_blobs()}
+        except ResourceNotFoundError:  # the first fill, or a test deleted the container
             self._container.create_container()
-            present: dict[str, bytes | None] = {}
-        except ResourceExistsError:
-            present = {blob.name: _md5(blob) for blob in self._container.list_blobs()}
+            present = {}
         wanted = {f.blob_name: f for f in files}
         stale = [f for name, f in wanted.items() if present.get(name) != md5_of(f.source)]
         extra = [name for name in present if name not in wanted]
@@ -73,11 +84,14 @@ class ModelStore:
     def _upload(self, item: ModelFile) -> None:
         from azure.storage.blob import ContentSettings
 
+        if self._closed.is_set():
+            raise StoreClosed("the sandbox is stopping")
         with item.source.open("rb") as data:
             self._container.upload_blob(item.blob_name, data, overwrite=True, content_settings=ContentSettings(
                 content_type="application/octet-stream", content_md5=md5_of(item.source)))
 
     def close(self) -> None:
+        self._closed.set()
         self._container.close()
 
 

@@ -20,7 +20,7 @@ import aiohttp
 from ..http.pipeline import Origin
 from . import arm, blob_proxy, entra
 from .azurite import Azurite
-from .blobs import ModelStore, Restored
+from .blobs import ModelStore, Restored, md5_of
 from .errors import arm_fault_response
 from .seed import SeededVersion, azureml_seed, build_azureml_world
 from .tokens import TokenSigner
@@ -43,10 +43,11 @@ def default_models() -> list[SeededVersion]:
 
 
 class AzureML:
-    def __init__(self, sandbox: Sandbox, folder: Path,
-                 models: Callable[[], Sequence[SeededVersion]] = default_models) -> None:
+    """Azure ML of one sandbox: origins' answers, world, Azurite and blob store, readiness, reset, settings."""
+
+    def __init__(self, sandbox: Sandbox, models: Callable[[], Sequence[SeededVersion]] = default_models) -> None:
         self.sandbox = sandbox
-        self.folder = folder
+        self.folder: Path | None = None
         self.signer = TokenSigner()
         self.world: AzureMLWorld | None = None
         self.origins: dict[str, str] = {}
@@ -58,6 +59,8 @@ class AzureML:
         self._blob_ready: asyncio.Future | None = None
         self._task: asyncio.Task | None = None
         self._restore_lock: asyncio.Lock | None = None
+        self._store: ModelStore | None = None
+        self.blob_store_changed = False  # a write reached the blob origin since the store was last restored
 
     # ---- origins and settings ----------------------------------------------------------------
     def origin_handlers(self) -> dict[str, Origin]:
@@ -80,9 +83,10 @@ class AzureML:
 
     @property
     def blob_endpoint_suffix(self) -> str:
-        """The datastore's ``endpoint``: ``https://{account}.blob.{endpoint}`` reaches this origin wherever
-        ``*.localhost`` resolves to loopback (RFC 6761); elsewhere clients use ``AZUREML_BLOB_ENDPOINT``."""
-        return "localhost:" + self.blob_origin.rsplit(":", 1)[1]
+        """The datastore's ``endpoint`` (Azure: ``core.windows.net``): ``https://{account}.blob.{endpoint}`` reaches the
+        blob origin wherever ``*.localhost`` resolves to loopback (RFC 6761); elsewhere use AZUREML_BLOB_ENDPOINT.
+        azure-storage-blob finds the account name in such a host only before ``.blob.core.``, hence ``core.``."""
+        return "core.localhost:" + self.blob_origin.rsplit(":", 1)[1]
 
     def tenant(self) -> World:
         return self.sandbox.world
@@ -112,8 +116,9 @@ class AzureML:
         }
 
     # ---- lifecycle ---------------------------------------------------------------------------
-    async def start(self, origins: dict[str, str]) -> None:
-        self.origins = origins
+    async def start(self, origins: dict[str, str], folder: Path) -> None:
+        """Serves on ``origins`` (bound by the Sandbox); writes config.json into ``folder``."""
+        self.origins, self.folder = origins, folder
         loop = asyncio.get_running_loop()
         self._world_ready, self._blob_ready = loop.create_future(), loop.create_future()
         self._restore_lock = asyncio.Lock()
@@ -124,38 +129,52 @@ class AzureML:
     async def _prepare(self) -> None:
         azurite = asyncio.create_task(self.azurite.start(self.folder))
         try:
+            await self._register_models()
+            await self._fill_blob_store(azurite)
+        finally:
+            if not azurite.done():  # stopping meanwhile: Azurite.start stops what it started
+                azurite.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await azurite
+
+    async def _register_models(self) -> None:
+        try:
             seeded = await asyncio.to_thread(self._models)
             with self.sandbox.lock:
                 self._seeded = seeded
                 self.world = build_azureml_world(self.sandbox.clock.now(), self.tenant(), seeded)
                 self.world.page_size = self.sandbox.world.page_size
-            self._world_ready.set_result(True)
+            # the files' MD5s (Content-MD5, compared at each reset) while Azurite boots
+            await asyncio.to_thread(lambda: [md5_of(f.source) for f in self.world.all_files()])
         except Exception as exc:  # reported to every caller that waits for it
             log.exception("the seeded models could not be loaded")
-            self._world_ready.set_exception(RuntimeError(f"the seeded models could not be loaded: {exc}"))
-            self._blob_ready.set_exception(RuntimeError(f"the seeded models could not be loaded: {exc}"))
-            azurite.cancel()
-            return
+            for future in (self._world_ready, self._blob_ready):
+                future.set_exception(RuntimeError(f"the seeded models could not be loaded: {exc}"))
+            raise
+        self._world_ready.set_result(True)
+
+    async def _fill_blob_store(self, azurite: asyncio.Task) -> None:
         try:
             upstream = await azurite
             restored = await self._restore(upstream)
-            log.info("blob store ready: %d file(s) uploaded", restored.uploaded)
-            self._blob_ready.set_result(upstream)
         except Exception as exc:  # noqa: BLE001 - the ARM side still works; blob calls report the reason
             log.error("the blob store could not be prepared: %s", exc)
             self._blob_ready.set_exception(RuntimeError(str(exc)))
+            return
+        log.info("blob store ready: %d file(s) uploaded", restored.uploaded)
+        self._blob_ready.set_result(upstream)
 
     async def _restore(self, upstream: str) -> Restored:
         world = self.world
-        store = ModelStore(f"{upstream}/{world.datastore.account_name}", world.datastore.account_name,
-                           world.datastore.account_key, world.datastore.container)
-        try:
-            async with self._restore_lock:
-                return await asyncio.to_thread(store.restore, world.all_files())
-        finally:
-            store.close()
+        if self._store is None:
+            self._store = ModelStore(f"{upstream}/{world.datastore.account_name}", world.datastore.account_name,
+                                     world.datastore.account_key, world.datastore.container)
+        async with self._restore_lock:
+            return await asyncio.to_thread(self._store.restore, world.all_files())
 
     async def stop(self) -> None:
+        if self._store is not None:
+            self._store.close()  # uploads not yet begun give up
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -192,9 +211,13 @@ class AzureML:
             self.world.page_size = page_size
 
     async def restore_blobs(self) -> Restored | None:
-        """After a reset: the store back to the seed (cheap when unchanged); None while it is not ready."""
+        """After a reset: the store back to the seed if a write reached it (one listing, then only what differs);
+        None while it is not ready."""
         if self._blob_ready is None or not self._blob_ready.done() or self._blob_ready.exception():
             return None
+        if not self.blob_store_changed:
+            return Restored(0, 0)
+        self.blob_store_changed = False
         return await self._restore(self._blob_ready.result())
 
 

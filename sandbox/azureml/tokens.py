@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,14 +41,20 @@ def _b64(data: bytes) -> str:
 
 
 class TokenSigner:
-    """Issues and checks this sandbox's access tokens."""
+    """Issues and checks this sandbox's access tokens (its RSA key is made on first use, not at start)."""
 
     def __init__(self) -> None:
-        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        public = self._key.public_key()
-        der = public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-        self.key_id = _b64(hashlib.sha1(der).digest())  # noqa: S324 - a thumbprint, as Entra's x5t is
-        self._public = public
+        self._lock = threading.Lock()
+        self._key: rsa.RSAPrivateKey | None = None
+
+    def _keys(self) -> tuple[rsa.RSAPrivateKey, rsa.RSAPublicKey, str]:
+        with self._lock:
+            if self._key is None:
+                self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+                der = self._key.public_key().public_bytes(serialization.Encoding.DER,
+                                                          serialization.PublicFormat.SubjectPublicKeyInfo)
+                self._key_id = _b64(hashlib.sha1(der).digest())  # noqa: S324 - a thumbprint, as Entra's x5t is
+            return self._key, self._key.public_key(), self._key_id
 
     def issue(self, *, issuer: str, audience: str, tenant_id: str, object_id: str, app_id: str,
               now: datetime) -> tuple[str, int]:
@@ -58,13 +65,14 @@ class TokenSigner:
             "azp": app_id, "azpacr": "1", "idtyp": "app", "oid": object_id, "sub": object_id, "tid": tenant_id,
             "uti": _b64(uuid.uuid4().bytes), "ver": "2.0",
         }
-        token = jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.key_id, "x5t": self.key_id})
+        key, _, key_id = self._keys()
+        token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": key_id, "x5t": key_id})
         return token, TOKEN_LIFETIME_S
 
     def verify(self, token: str) -> TokenClaims:
         """The claims of a token this signer issued; raises InvalidToken otherwise (expiry is the caller's)."""
         try:
-            claims = jwt.decode(token, self._public, algorithms=["RS256"],
+            claims = jwt.decode(token, self._keys()[1], algorithms=["RS256"],
                                 options={"verify_exp": False, "verify_nbf": False, "verify_iat": False,
                                          "verify_aud": False, "require": ["aud", "exp", "tid", "oid"]})
         except jwt.PyJWTError as exc:
@@ -74,10 +82,11 @@ class TokenSigner:
 
     def jwks(self) -> dict:
         """The signing key as Entra publishes its keys (``jwks_uri``)."""
-        numbers = self._public.public_numbers()
+        _, public, key_id = self._keys()
+        numbers = public.public_numbers()
 
         def encode(value: int) -> str:
             return _b64(value.to_bytes((value.bit_length() + 7) // 8, "big"))
 
-        return {"keys": [{"kty": "RSA", "use": "sig", "kid": self.key_id, "x5t": self.key_id,
+        return {"keys": [{"kty": "RSA", "use": "sig", "kid": key_id, "x5t": key_id,
                           "n": encode(numbers.n), "e": encode(numbers.e)}]}

@@ -120,3 +120,41 @@ def test_stopping_the_sandbox_stops_azurite(tmp_path):
     runner.stop()
     assert gone(state["azurite_pid"])
     assert not folder.exists()  # CA bundle and config.json removed
+
+
+def test_without_azurite_arm_still_answers_and_blob_calls_say_why(tmp_path, monkeypatch):
+    import requests
+
+    from sandbox.azureml import azurite
+
+    monkeypatch.setattr(azurite, "AZURITE_BLOB", tmp_path / "no-azurite")
+    runner = SandboxThread(models=_tiny_models(tmp_path))
+    sandbox = runner.start()
+    try:
+        state = runner.wait_ready(30)
+        assert state["models"] == "ready" and "npm ci" in state["blob_store"], state
+        env = sandbox.env()
+        answer = requests.get(f"{env['AZUREML_BLOB_ENDPOINT']}/any?comp=list", verify=env["AZURE_CA_BUNDLE"],
+                              timeout=10)
+        assert answer.status_code == 500 and "npm ci" in answer.text
+        assert answer.headers["x-ms-error-code"] == "InternalError"
+    finally:
+        runner.stop()
+
+
+def test_models_that_cannot_be_loaded_make_arm_answer_500(tmp_path):
+    import requests
+
+    def broken():
+        raise OSError("disk on fire")
+
+    runner = SandboxThread(models=broken)
+    sandbox = runner.start()
+    try:
+        state = runner.wait_ready(30)
+        assert "disk on fire" in state["models"] and state["azurite_pid"] is None, state
+        env = sandbox.env()
+        answer = requests.get(env["AZUREML_ARM_ENDPOINT"], verify=env["AZURE_CA_BUNDLE"], timeout=10)
+        assert answer.status_code == 500 and "disk on fire" in answer.json()["error"]["message"]
+    finally:
+        runner.stop()

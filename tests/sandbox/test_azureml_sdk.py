@@ -114,3 +114,25 @@ def test_token_lifetime_follows_the_sandbox_clock(azureml_sandbox):
     now = datetime.fromisoformat(azureml_sandbox.control.info()["now"])
     assert 3000 < token.expires_on - now.timestamp() <= 3600
     assert datetime.fromtimestamp(token.expires_on, UTC) > datetime.now(UTC)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # azure-ai-ml's own use of azure-storage-blob
+def test_the_sdks_own_download_works_where_blob_localhost_resolves(azureml_sandbox, seeded, tmp_path, monkeypatch):
+    """azure-ai-ml's models.download builds https://devstoreaccount1.blob.core.localhost:<port>: with *.localhost on
+    loopback (RFC 6761; faked here, this machine's resolver lacks it) and the CA trusted process-wide (that client
+    takes no connection_verify), it reaches Azurite through the blob origin, production-style URL and all."""
+    import socket
+
+    resolve = socket.getaddrinfo
+
+    def loopback_localhost(host, *args, **kwargs):
+        return resolve("127.0.0.1" if str(host).endswith(".localhost") else host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", loopback_localhost)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", azureml_sandbox.ca_bundle)
+    azureml_sandbox.ml_client().models.download("TinyResNet", "1", download_path=tmp_path)
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    expected = seeded[("TinyResNet", 1)].directory / "model.onnx"
+    assert [p.name for p in files] == ["model.onnx"] and files[0].read_bytes() == expected.read_bytes()
+    hosts = {e["host"] for e in azureml_sandbox.control.requests(0) if e["origin"] == "blob"}
+    assert any(h.startswith("devstoreaccount1.blob.core.localhost:") for h in hosts)
