@@ -36,7 +36,7 @@ def start_sandbox() -> tuple[subprocess.Popen, dict[str, str]]:
                                stderr=subprocess.DEVNULL, text=True)
     env: dict[str, str] = {}
     assert process.stdout is not None
-    while "SANDBOX_CONTROL_URL" not in env:
+    while not {"SANDBOX_CONTROL_URL", "AZUREML_BLOB_ENDPOINT"} <= env.keys():  # the first and last it prints
         line = process.stdout.readline()
         if not line:
             raise RuntimeError("the sandbox did not start")
@@ -48,13 +48,27 @@ def start_sandbox() -> tuple[subprocess.Popen, dict[str, str]]:
     return process, env
 
 
-def control(env: dict[str, str], path: str, body: dict) -> None:
+def control_request(env: dict[str, str], path: str, body: dict | None = None) -> urllib.request.Request:
+    """A request to the sandbox's control API (POST with ``body``, else GET)."""
     auth = base64.b64encode(f":{env['AZURE_DEVOPS_PAT']}".encode()).decode()
-    request = urllib.request.Request(f"{env['SANDBOX_CONTROL_URL']}/{path}", data=json.dumps(body).encode(),
-                                     method="POST", headers={"Authorization": f"Basic {auth}",
-                                                             "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10):
+    return urllib.request.Request(f"{env['SANDBOX_CONTROL_URL']}/{path}",
+                                  data=json.dumps(body).encode() if body is not None else None,
+                                  method="POST" if body is not None else "GET",
+                                  headers={"Authorization": f"Basic {auth}", "Content-Type": "application/json"})
+
+
+def control(env: dict[str, str], path: str, body: dict) -> None:
+    with urllib.request.urlopen(control_request(env, path, body), timeout=10):
         pass
+
+
+def stop_sandbox(sandbox: subprocess.Popen) -> None:
+    sandbox.terminate()
+    try:
+        sandbox.wait(30)
+    except subprocess.TimeoutExpired:
+        sandbox.kill()
+        sandbox.wait(10)
 
 
 async def turn(session: ClientSession, url: str, body: bytes) -> float:
@@ -88,19 +102,16 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, list[float]]
         for proc in (bot, connector):
             if proc is not None:
                 proc.stop()
-        sandbox.terminate()
-        try:
-            sandbox.wait(30)
-        except subprocess.TimeoutExpired:
-            sandbox.kill()
-            sandbox.wait(10)
+        stop_sandbox(sandbox)
 
 
-def spawn_college_bot(workdir: Path, sandbox_env: dict[str, str]) -> Proc:
-    """College Bot pointed at the sandbox (admins from its Azure DevOps team, as in the tests)."""
+def spawn_college_bot(workdir: Path, sandbox_env: dict[str, str], *, devops_only: bool = True) -> Proc:
+    """College Bot pointed at the sandbox (admins from its Azure DevOps team, as in the tests); with
+    ``devops_only=False`` at its Azure ML too."""
     port = free_port()
     env = bot_env(port, f"sqlite:///{workdir}/bot.db")
-    env.update({k: v for k, v in sandbox_env.items() if k.startswith("AZURE_DEVOPS")})
+    env.update({k: v for k, v in sandbox_env.items()
+                if k.startswith("AZURE_DEVOPS") or (not devops_only and k != "SANDBOX_CONTROL_URL")})
     log = workdir / "college-devops.log"
     with log.open("wb") as out:
         started = time.perf_counter()

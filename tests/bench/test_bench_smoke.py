@@ -81,3 +81,13 @@ def test_hostile_memory_runs_end_to_end() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     for heading in ("hostile activities: 30", "HTTP statuses", "RSS, MiB", "open file descriptors"):
         assert heading in result.stdout, result.stdout
+
+
+def test_models_latency_runs_end_to_end() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.models_latency", "--turns", "2"],
+        cwd=ROOT, capture_output=True, text=True, timeout=400, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for heading in ("p50 turn, ms", "start-up to /healthz", "RSS after the turns"):
+        assert heading in result.stdout, result.stdout
