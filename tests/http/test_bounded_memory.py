@@ -114,4 +114,5 @@ async def test_no_client_or_socket_is_kept_per_service_url(teams):
         assert status == 201
     assert _sockets_to(port) - before <= 2  # left to the garbage collector: 10 to 40 more here
     gc.collect()
-    assert sum(isinstance(o, ConnectorClient) for o in gc.get_objects()) <= 2
+    # by type(), not isinstance(): some objects (azure-ai-ml's lazy docker proxy) raise when asked their __class__
+    assert sum(issubclass(type(o), ConnectorClient) for o in gc.get_objects()) <= 2
