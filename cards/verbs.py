@@ -10,6 +10,7 @@ REPOS_MORE = "repos.more"
 TEAM_MORE = "team.more"
 MODELS_MORE = "models.more"
 MODEL_SHOW = "model.show"
+DOCTOR_FIX = "doctor.fix"
 
 ALL = frozenset({CONFIRM, CANCEL, HELP_COMMAND, CONNECTIONS_TEST, DOCTOR_RUN, REPOS_MORE, TEAM_MORE, MODELS_MORE,
-                 MODEL_SHOW})
+                 MODEL_SHOW, DOCTOR_FIX})

@@ -14,3 +14,4 @@ class CheckResult:
     detail: str = ""  # what was found
     reason: str = ""  # a service's own words (TestConnection), shown verbatim
     next_step: str = ""  # exactly what to do when it fails
+    fix: str = ""  # a gap the bot can close itself (doctor's Fix button, for admins): "extension", ...

@@ -434,7 +434,7 @@ class DevOpsClient:
 
     async def send_raw(self, client: str, method: str, location_id: str, version: str, *,
                        route_values: dict[str, Any] | None = None, query: dict[str, Any] | None = None,
-                       content: Any = None, idempotent: bool | None = None,
+                       content: Any = None, media_type: str = "application/json", idempotent: bool | None = None,
                        verify: Callable[[], Awaitable[RawResponse | None]] | None = None,
                        what: str = "") -> RawResponse:
         """An API call by location id through ``client._send`` (the SDK's own routing, auth and api-version
@@ -446,7 +446,7 @@ class DevOpsClient:
             sdk_client = c.get(client)
             response = sdk_client._send(http_method=method.upper(), location_id=location_id, version=version,
                                         route_values=dict(route_values or {}), query_parameters=query,
-                                        content=content)
+                                        content=content, media_type=media_type)
             body = None
             if response.content:
                 text = response.content.decode("utf-8-sig", errors="replace")

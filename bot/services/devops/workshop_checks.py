@@ -29,6 +29,8 @@ ORDER = ("project", "team", "members", "repository", "github", "arm", "secure_fi
 NEEDS_PROJECT = frozenset({"team", "members", "repository", "github", "arm", "secure_file", "release"})
 MARKETPLACE = "https://marketplace.visualstudio.com/items?itemName={id}"
 CONNECTIONS_PAGE = "Project settings → Service connections"
+# the gaps the bot can close itself (doctor's Fix buttons, bot/commands/doctor.py)
+FIX_EXTENSION, FIX_ARM, FIX_SECURE_FILE = "extension", "arm_connection", "secure_file"
 
 
 def _default(field: str):
@@ -82,8 +84,9 @@ def _pass(key: str, e: Expected, detail: str = "") -> CheckResult:
     return CheckResult(title_of(key, e), "pass", detail)
 
 
-def _fail(key: str, e: Expected, detail: str, next_step: str, reason: str = "", state: str = "fail") -> CheckResult:
-    return CheckResult(title_of(key, e), state, detail, reason, next_step)
+def _fail(key: str, e: Expected, detail: str, next_step: str, reason: str = "", state: str = "fail",
+          fix: str = "") -> CheckResult:
+    return CheckResult(title_of(key, e), state, detail, reason, next_step, fix)
 
 
 def pending(key: str, e: Expected) -> CheckResult:
@@ -170,7 +173,7 @@ def check_connection(kind: str, connections: Sequence[ServiceConnection], tests:
     if not candidates:
         missing = f"There is no service connection called {wanted}." if wanted else \
             f"Project {e.project} has no {kind_name} service connection."
-        return _fail(key, e, missing, _new_connection_step(kind, e))
+        return _fail(key, e, missing, _new_connection_step(kind, e), fix=FIX_ARM if kind == AZURE_RM else "")
     if any(c.id not in tests for c in candidates):
         return CheckResult(title_of(key, e), "pending", "testing…")
     passing = [c for c in candidates if tests[c.id].passed]
@@ -200,14 +203,15 @@ def check_secure_file(files: Sequence[SecureFile], e: Expected) -> CheckResult:
             if e.secure_file.lower() == "config.json" else "")
     return _fail("secure_file", e, f"Project {e.project} has no secure file called {e.secure_file}.",
                  f"Upload it: Pipelines → Library → Secure files → + Secure file → Browse → your {e.secure_file}"
-                 f"{hint} → OK.")
+                 f"{hint} → OK.", fix=FIX_SECURE_FILE)
 
 
 def check_extension(found: Extension | None, e: Expected) -> CheckResult:
     if found is None:
         return _fail("extension", e, "It is not installed in the organization.",
                      f"Install it: open {MARKETPLACE.format(id=e.extension)} → Get it free → choose your "
-                     "organization → Install (a Project Collection Administrator can do it; others can request it).")
+                     "organization → Install (a Project Collection Administrator can do it; others can request it).",
+                     fix=FIX_EXTENSION)
     if found.is_disabled:
         return _fail("extension", e, f"{found.name} is installed but disabled.",
                      f"Enable it: Organization settings → Extensions → {found.name} → Enable.")
