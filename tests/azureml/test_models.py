@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.isolation import IsolatedRunner
 from cards import verbs
 from tests.azureml.conftest import services_of
@@ -141,3 +143,30 @@ async def test_a_download_that_fails_is_a_verdict_that_is_not_kept(ml_bot, azure
 async def test_a_corrupt_file_is_a_verdict_with_its_reason(ml_bot):
     text = text_of(await ml_bot.ask("model TinyResNet 2"))
     assert "cannot run" in text and "not a valid ONNX model" in text
+
+
+# ---- faults on every call the commands make ---------------------------------------------------------------------
+CALLS = {  # what `model TinyResNet 1` calls, by the path (and method) a fault singles out
+    "version": ("GET", r"/models/TinyResNet/versions/1\?"),
+    "versions": ("GET", r"/models/TinyResNet/versions\?"),
+    "datastore": ("GET", r"/datastores/workspaceblobstore\?"),
+    "secrets": ("POST", r"/listSecrets"),
+    "blob list": ("GET", r"comp=list"),
+}
+
+
+@pytest.mark.parametrize("call", list(CALLS))
+async def test_a_transient_fault_on_any_call_is_retried(ml_bot, azureml_sandbox, call):
+    method, path = CALLS[call]
+    azureml_sandbox.control.add_fault(method=method, path_regex=path, status=503, count=1)
+    assert "no test data" in text_of(await ml_bot.ask("model TinyResNet 1"))
+    assert azureml_sandbox.control.faults() == []  # the fault was met, and the call sent again
+
+
+@pytest.mark.parametrize("call", ["version", "versions", "datastore", "secrets"])
+async def test_a_lasting_fault_on_any_call_is_a_card_with_a_next_step(ml_bot, azureml_sandbox, call):
+    method, path = CALLS[call]
+    azureml_sandbox.control.add_fault(method=method, path_regex=path, status=429, retry_after=90)
+    text = text_of(await ml_bot.ask("model TinyResNet 1"))
+    assert ("busy" in text and "90 seconds" in text) or "could not be downloaded" in text, text
+    assert "Traceback" not in text
