@@ -41,7 +41,7 @@ def _fixes(turn: Turn) -> frozenset[str]:
     return frozenset({FIX_EXTENSION} | with_config | with_principal)
 
 
-async def _doctor_run(turn: Turn, *, note: str = "") -> tuple[Callable[[bool], Reply], Awaitable[None]]:
+def _doctor_run(turn: Turn, *, note: str = "") -> tuple[Callable[[bool], Reply], Awaitable[object]]:
     """(render, run) of one doctor run: the card as it is now, and the checks to await."""
     services = turn.services
     expected = Expected.from_settings(services.settings)
@@ -59,7 +59,7 @@ async def _doctor_run(turn: Turn, *, note: str = "") -> tuple[Callable[[bool], R
 
 
 async def _doctor(turn: Turn) -> Reply:
-    render, run = await _doctor_run(turn)
+    render, run = _doctor_run(turn)
 
     async def work() -> Reply:
         await run
@@ -111,7 +111,7 @@ async def handle_doctor_fix(turn: Turn, data: dict) -> Reply:
 
 async def _fixed(turn: Turn, done: str) -> Reply:
     """doctor again, right after a fix, with what was done on top."""
-    render, run = await _doctor_run(turn, note=f"✅ {done}")
+    render, run = _doctor_run(turn, note=f"✅ {done}")
     await run
     return render(False)
 
