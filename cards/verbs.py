@@ -11,6 +11,8 @@ TEAM_MORE = "team.more"
 MODELS_MORE = "models.more"
 MODEL_SHOW = "model.show"
 DOCTOR_FIX = "doctor.fix"
+RELEASES_MORE = "releases.list"
+RELEASE_SHOW = "release.show"
 
 ALL = frozenset({CONFIRM, CANCEL, HELP_COMMAND, CONNECTIONS_TEST, DOCTOR_RUN, REPOS_MORE, TEAM_MORE, MODELS_MORE,
-                 MODEL_SHOW, DOCTOR_FIX})
+                 MODEL_SHOW, DOCTOR_FIX, RELEASES_MORE, RELEASE_SHOW})

@@ -8,6 +8,7 @@ from bot.commands import (  # noqa: F401  (registration by import)
     general,
     models,
     onboarding,
+    releases,
     repos,
     team,
 )

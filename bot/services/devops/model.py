@@ -227,3 +227,61 @@ class ReleaseDefinition:
     name: str
     web_url: str = ""
     artifacts: tuple[Artifact, ...] = ()
+
+
+# ---- releases (classic pipelines) -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Approval:
+    """A pre- or post-deployment approval of one stage of a release."""
+
+    id: int
+    status: str  # pending | approved | rejected | reassigned | canceled | skipped
+    approver: str  # display name (a person or a group)
+    approver_id: str = ""  # the Azure DevOps identity id
+    approved_by: str = ""
+    comments: str = ""
+    created_on: datetime | None = None
+    modified_on: datetime | None = None
+    stage: str = ""
+    release_id: int = 0
+    release_name: str = ""
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage (environment) of a release."""
+
+    id: int
+    name: str
+    status: str  # notStarted | queued | inProgress | succeeded | rejected | canceled | partiallySucceeded | ...
+    approvals: tuple[Approval, ...] = ()
+    modified_on: datetime | None = None
+
+    @property
+    def waiting_for(self) -> tuple[str, ...]:
+        return tuple(a.approver for a in self.approvals if a.status == "pending")
+
+
+@dataclass(frozen=True)
+class ShippedArtifact:
+    alias: str
+    type: str
+    version: str = ""
+    model: str = ""  # for an Azure ML model artifact: the model's name (version is its version)
+
+    @property
+    def is_azure_ml_model(self) -> bool:
+        return self.type.lower() == AZURE_ML_ARTIFACT.lower()
+
+
+@dataclass(frozen=True)
+class Release:
+    id: int
+    name: str
+    definition: str
+    status: str  # active | abandoned | draft
+    created_by: str = ""
+    created_on: datetime | None = None
+    stages: tuple[Stage, ...] = ()
+    artifacts: tuple[ShippedArtifact, ...] = ()
+    web_url: str = ""
