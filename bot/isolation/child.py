@@ -47,6 +47,16 @@ def _resolve(reference: str):
 
 
 def _peak_rss() -> int:
+    """This process's own peak resident set (VmHWM of its address space since exec). Not getrusage's ru_maxrss:
+    Linux carries the forking parent's peak into it across fork + exec, so a large parent would make every job
+    look like it used the parent's memory."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 

@@ -191,3 +191,17 @@ asyncio.run(main())
     env = {"PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path)}  # its job folder is left behind: it never cleans up
     subprocess.run([sys.executable, "-c", bot], cwd=ROOT, env=env, check=True, timeout=60)
     assert await eventually_gone(int((tmp_path / "orphan.pid").read_text()))
+
+
+async def test_a_large_parent_does_not_make_a_small_job_look_out_of_memory():
+    """Linux carries the forking parent's peak resident set into the child's ru_maxrss across fork + exec: the
+    child must report its own peak (found when the whole test suite had made pytest grow past 1 GiB)."""
+    ballast = bytearray(700 * MiB)
+    ballast[::4096] = b"\x01" * len(ballast[::4096])  # touched: really resident
+    runner = IsolatedRunner()
+    try:
+        result = await runner.run("os:getpid", limits=Limits(wall_s=30, rss_bytes=300 * MiB))
+    finally:
+        await runner.close()
+    del ballast
+    assert isinstance(result, Ok), result
