@@ -12,10 +12,12 @@ from . import (
     graph,
     location,
     release,
+    releases,
     service_endpoints,
 )
 
-AREA_MODULES = (location, core, git, graph, entitlements, service_endpoints, extensions, distributed_task, release)
+AREA_MODULES = (location, core, git, graph, entitlements, service_endpoints, extensions, distributed_task, release,
+                releases)
 
 
 def handlers_by_host() -> dict[str, dict[tuple[str, str], Handler]]:

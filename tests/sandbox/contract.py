@@ -67,6 +67,13 @@ READS: dict[str, dict[str, list[str]]] = {
         "Artifact": ["alias", "type", "definitionReference", "isPrimary"],
         "ReleaseDefinitionApprovals": ["approvals"],
         "ReleaseDefinitionApprovalStep": ["rank", "isAutomated"],
+        "Release": ["id", "name", "status", "createdOn", "createdBy", "releaseDefinition", "description"],
+        "ReleaseEnvironment": ["id", "name", "status", "rank", "preDeployApprovals", "deploySteps", "releaseId"],
+        "ReleaseApproval": ["id", "status", "approver", "release", "releaseEnvironment", "releaseDefinition",
+                            "createdOn", "modifiedOn", "attempt", "comments", "approvalType"],
+        "DeploymentAttempt": ["attempt", "status", "queuedOn"],
+        "ReleaseShallowReference": ["id", "name"],
+        "ReleaseEnvironmentShallowReference": ["id", "name"],
     },
 }
 
@@ -121,6 +128,14 @@ CONTRACTS: list[tuple[str, re.Pattern, str, str, bool]] = [
         ("GET", r"/_apis/Release/definitions", "release/release.json", "ReleaseDefinition", True),
         ("GET", r"/_apis/Release/definitions/\d+", "release/release.json", "ReleaseDefinition", False),
         ("PUT", r"/_apis/Release/definitions", "release/release.json", "ReleaseDefinition", False),
+        ("GET", r"/_apis/Release/releases", "release/release.json", "Release", True),
+        ("GET", r"/_apis/Release/releases/\d+", "release/release.json", "Release", False),
+        ("POST", r"/_apis/Release/releases", "release/release.json", "Release", False),
+        ("GET", r"/_apis/Release/releases/\d+/environments/\d+", "release/release.json", "ReleaseEnvironment", False),
+        ("PATCH", r"/_apis/Release/releases/\d+/environments/\d+", "release/release.json", "ReleaseEnvironment",
+         False),
+        ("GET", r"/_apis/Release/approvals", "release/release.json", "ReleaseApproval", True),
+        ("PATCH", r"/_apis/Release/approvals/\d+", "release/release.json", "ReleaseApproval", False),
     ]
 ]
 
