@@ -58,9 +58,6 @@ READS: dict[str, dict[str, list[str]]] = {
         "InstalledExtension": ["publisherId", "extensionId", "extensionName", "publisherName", "version",
                                "installState"],
     },
-    "distributedTask/taskAgent.json": {
-        "SecureFile": ["id", "name", "createdOn"],
-    },
     "release/release.json": {
         "ReleaseDefinition": ["id", "name", "url", "path"],
         "ReleaseDefinitionEnvironment": ["id", "name", "rank", "preDeployApprovals", "conditions"],
@@ -74,6 +71,19 @@ READS: dict[str, dict[str, list[str]]] = {
         "DeploymentAttempt": ["attempt", "status", "queuedOn"],
         "ReleaseShallowReference": ["id", "name"],
         "ReleaseEnvironmentShallowReference": ["id", "name"],
+    },
+    "pipelines/pipelines.json": {
+        "Pipeline": ["id", "name", "folder", "url"],
+        "Run": ["id", "name", "state", "createdDate", "pipeline", "url"],
+    },
+    "approvalsAndChecks/pipelinesapproval.json": {
+        "Approval": ["id", "status", "createdOn", "lastModifiedOn", "minRequiredApprovers", "instructions",
+                     "pipeline"],
+        "ApprovalStep": ["assignedApprover", "status", "initiatedOn", "order"],
+    },
+    "distributedTask/taskAgent.json": {
+        "SecureFile": ["id", "name", "createdOn"],
+        "EnvironmentInstance": ["id", "name", "createdOn"],
     },
 }
 
@@ -128,6 +138,16 @@ CONTRACTS: list[tuple[str, re.Pattern, str, str, bool]] = [
         ("GET", r"/_apis/Release/definitions", "release/release.json", "ReleaseDefinition", True),
         ("GET", r"/_apis/Release/definitions/\d+", "release/release.json", "ReleaseDefinition", False),
         ("PUT", r"/_apis/Release/definitions", "release/release.json", "ReleaseDefinition", False),
+        ("GET", r"/_apis/pipelines", "pipelines/pipelines.json", "Pipeline", True),
+        ("GET", r"/_apis/pipelines/\d+", "pipelines/pipelines.json", "Pipeline", False),
+        ("GET", r"/_apis/pipelines/\d+/runs", "pipelines/pipelines.json", "Run", True),
+        ("GET", r"/_apis/pipelines/\d+/runs/\d+", "pipelines/pipelines.json", "Run", False),
+        ("GET", r"/_apis/pipelines/approvals", "approvalsAndChecks/pipelinesapproval.json", "Approval", True),
+        ("GET", rf"/_apis/pipelines/approvals/{_ID}", "approvalsAndChecks/pipelinesapproval.json", "Approval", False),
+        ("PATCH", r"/_apis/pipelines/approvals", "approvalsAndChecks/pipelinesapproval.json", "Approval", True),
+        ("GET", r"/_apis/distributedtask/environments", "distributedTask/taskAgent.json", "EnvironmentInstance", True),
+        ("GET", r"/_apis/distributedtask/environments/\d+", "distributedTask/taskAgent.json", "EnvironmentInstance",
+         False),
         ("GET", r"/_apis/Release/releases", "release/release.json", "Release", True),
         ("GET", r"/_apis/Release/releases/\d+", "release/release.json", "Release", False),
         ("POST", r"/_apis/Release/releases", "release/release.json", "Release", False),
