@@ -64,7 +64,18 @@ def _attempt_view(ctx: RequestContext, env: dict, attempt: dict) -> dict:
         "status": attempt["status"], "operationStatus": attempt["operation"], "hasStarted":
         attempt["started_on"] is not None, "queuedOn": iso(attempt["queued_on"]), "requestedBy": requester,
         "requestedFor": requester, "lastModifiedBy": requester, "lastModifiedOn": iso(env["modified"]),
-        "releaseDeployPhases": [], "issues": []}
+        "releaseDeployPhases": _phases(env, attempt), "issues": []}
+
+
+def _phases(env: dict, attempt: dict) -> list[dict]:
+    """The agent job of a started attempt: when it started and how it stands (the stage's times live here)."""
+    if attempt["started_on"] is None:
+        return []
+    status = {"phaseInProgress": "inProgress", "phaseSucceeded": "succeeded", "phaseFailed": "failed",
+              "canceled": "canceled"}.get(attempt["operation"], "inProgress")
+    return [{"phaseId": str(env["id"] * 100 + attempt["attempt"]), "name": "Agent job", "rank": 1,
+             "phaseType": "agentBasedDeployment", "status": status, "startedOn": iso(attempt["started_on"]),
+             "runPlanId": None, "deploymentJobs": [], "manualInterventions": [], "errorLog": None}]
 
 
 def _trigger_reason(env: dict) -> str:

@@ -92,6 +92,9 @@ def test_assigned_approver_approves_and_the_stage_deploys(devops_sandbox, client
     prod = stages(clients.release.get_release(P, 2))["Prod"]
     assert prod.status == "succeeded"
     assert prod.deploy_steps[-1].status == "succeeded"
+    phase = prod.deploy_steps[-1].release_deploy_phases[0]
+    assert (phase.status, prod.time_to_deploy) == ("succeeded", 1.0)
+    assert phase.started_on > approved.modified_on
 
 
 def test_someone_else_is_refused(devops_sandbox):
@@ -123,6 +126,10 @@ def test_reassigned_to_a_group_a_member_approves(devops_sandbox, clients):
     assert moved.status == "reassigned"
     fresh = clients.release.get_approvals(P, release_ids_filter=[2])
     assert [a.approver.display_name for a in fresh] == ["College Team"]
+    erin = PEOPLE["erin"]["upn"]
+    assert clients.release.get_approvals(P, assigned_to_filter=erin) == []
+    assert [a.id for a in clients.release.get_approvals(P, assigned_to_filter=erin, include_my_group_approvals=True)
+            ] == [fresh[0].id]
     approved = decide(release_client(devops_sandbox, "erin"), fresh[0].id)
     assert (approved.approver.display_name, approved.approved_by.unique_name) == (
         "College Team", PEOPLE["erin"]["upn"])
@@ -140,6 +147,20 @@ def test_the_requester_may_not_approve(devops_sandbox):
     assert (stages(dave.get_release(P, created.id))["Dev"].status, qa.status) == ("succeeded", "queued")
     error = service_error(lambda: decide(dave, qa.pre_deploy_approvals[0].id))
     assert "VS402923" in error.message
+
+
+def test_an_unknown_identity_in_assigned_to_filter(clients):
+    error = service_error(lambda: clients.release.get_approvals(P, assigned_to_filter="nobody@example.com"))
+    assert "VS4029131" in error.message
+
+
+def test_a_draft_release_does_not_start(devops_sandbox, clients):
+    draft = clients.release.create_release(ReleaseStartMetadata(definition_id=1, is_draft=True), P)
+    devops_sandbox.advance_clock(DEPLOY)
+    release = clients.release.get_release(P, draft.id)
+    assert (release.status, stages(release)["Dev"].status) == ("draft", "notStarted")
+    shipped = next(a for a in release.artifacts if a.alias == "_TinyYOLO").definition_reference["version"].id
+    assert shipped == "3"  # the newest version when none is named
 
 
 def test_bad_status_and_unknown_approval(clients):
