@@ -88,7 +88,11 @@ def test_assigned_approver_approves_and_the_stage_deploys(devops_sandbox, client
     approved = decide(carol, 3, comments="Ship v2")
     assert (approved.status, approved.approved_by.unique_name, approved.comments) == (
         "approved", PEOPLE["carol"]["upn"], "Ship v2")
-    devops_sandbox.advance_clock(DEPLOY)
+    assert clients.release.get_release_environment(P, 2, 23).status == "queued"
+    devops_sandbox.advance_clock(3)
+    running = clients.release.get_release_environment(P, 2, 23)
+    assert (running.status, running.deploy_steps[-1].status) == ("inProgress", "inProgress")
+    devops_sandbox.advance_clock(DEPLOY - 3)
     prod = stages(clients.release.get_release(P, 2))["Prod"]
     assert prod.status == "succeeded"
     assert prod.deploy_steps[-1].status == "succeeded"
