@@ -13,6 +13,7 @@ from aiohttp import web
 from .clock import iso
 from .faults import FaultError
 from .http import auth
+from .state.seed import college_team
 
 if TYPE_CHECKING:
     from .server import Sandbox
@@ -116,6 +117,25 @@ async def _advance_clock(sandbox: Sandbox, request: web.Request, body: dict) -> 
     return _json({"now": iso(sandbox.clock.advance(seconds))})
 
 
+async def _pats(sandbox: Sandbox, request: web.Request, body: dict) -> web.Response:
+    """A PAT per person in the organization: ``{key: {pat, upn, id}}`` (call Azure DevOps as that person)."""
+    people = {p["key"]: p for p in college_team()["people"]}
+    return _json({key: {"pat": pat, "upn": people[key]["upn"],
+                        "id": sandbox.world.user_by_principal_name(people[key]["upn"]).storage_key}
+                  for key, pat in sandbox.person_pats.items()})
+
+
+async def _deploy_outcome(sandbox: Sandbox, request: web.Request, body: dict) -> web.Response:
+    """``{release_id, stage, outcome: failed|succeeded}``: how the stage's next (or running) deployment ends."""
+    with sandbox.lock:
+        release = sandbox.world.releases.get(body.get("release_id"))
+        env = next((e for e in (release or {}).get("environments", []) if e["name"] == body.get("stage")), None)
+        if env is None or body.get("outcome") not in ("failed", "succeeded"):
+            return _problem("needs release_id (a release), stage (its stage name) and outcome (failed|succeeded)")
+        env["fail"] = body["outcome"] == "failed"
+    return _json({"release_id": release["id"], "stage": env["name"], "outcome": body["outcome"]})
+
+
 _ROUTES = {
     ("GET", ""): _info,
     ("GET", "ready"): _ready,
@@ -126,4 +146,6 @@ _ROUTES = {
     ("GET", "requests"): _requests,
     ("GET", "clock"): _get_clock,
     ("POST", "clock"): _advance_clock,
+    ("GET", "pats"): _pats,
+    ("POST", "deploy_outcome"): _deploy_outcome,
 }

@@ -31,6 +31,7 @@ from .http.context import Urls
 from .http.locations import MAIN, SERVED_HOSTS, UNSERVED, load_catalog
 from .http.pipeline import Origin, devops_origin, make_handler
 from .http.routing import Router
+from .person_pats import owner_key, person_pats
 from .request_log import RequestLog
 from .state.seed import build_world, college_team
 from .tls import LocalCA
@@ -76,6 +77,7 @@ class Sandbox:
         # if a reset happened since, is dropped (neither applied, answered nor logged): see http/pipeline.py.
         self.generation = 0
         self.pat_owner = self._owner_key()
+        self.person_pats = person_pats(self.pat, team["people"])  # {person key: PAT}: call as that person
         self._runners: list[web.AppRunner] = []
         self._sockets: dict[str, socket.socket] = {}
         self.urls: Urls | None = None
@@ -156,6 +158,12 @@ class Sandbox:
         cancelled = self.delays.cancel_all()
         if cancelled:
             log.info("reset cancelled %d delayed call(s) of the old world", cancelled)
+
+    def caller(self, authorization: str | None) -> str | None:
+        """Storage key of the user whose PAT ``authorization`` carries (the sandbox's PAT: Alice), or None."""
+        people = {p["key"]: p["upn"] for p in college_team()["people"]}
+        return owner_key(authorization, self.pat, self.pat_owner, self.person_pats,
+                         lambda key: self.world.user_by_principal_name(people[key]).storage_key)
 
     def _owner_key(self) -> str:
         """The PAT belongs to the first team admin of the College Team (Alice in the seed)."""

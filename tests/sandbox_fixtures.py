@@ -50,6 +50,7 @@ class DevOpsSandbox:
     project: str = "College"
     team: str = "College Team"
     _timeout: float = field(default=10.0, repr=False)
+    _pats: dict[str, str] = field(default_factory=dict, repr=False)
 
     # ---- control API ----------------------------------------------------------------------
     def _call(self, method: str, path: str, body: dict | None = None):
@@ -96,6 +97,20 @@ class DevOpsSandbox:
 
     def info(self) -> dict:
         return self._call("GET", "")
+
+    def pat_of(self, person: str) -> str:
+        """The PAT of a seeded person (``"carol"``): calls made with it are that person's."""
+        if not self._pats:
+            self._pats = {key: entry["pat"] for key, entry in self._call("GET", "pats").items()}
+        return self._pats[person]
+
+    def connection_as(self, person: str):
+        """An azure-devops SDK Connection that calls as ``person`` (a key of college_team.json)."""
+        return self.connection(self.pat_of(person))
+
+    def deploy_outcome(self, release_id: int, stage: str, outcome: str = "failed") -> dict:
+        """How the stage's next (or running) deployment ends: ``failed`` or ``succeeded``."""
+        return self._call("POST", "deploy_outcome", {"release_id": release_id, "stage": stage, "outcome": outcome})
 
     # ---- convenience ------------------------------------------------------------------------
     def connection(self, pat: str | None = None):

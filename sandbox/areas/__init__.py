@@ -11,11 +11,14 @@ from . import (
     git,
     graph,
     location,
+    pipelines,
     release,
+    releases,
     service_endpoints,
 )
 
-AREA_MODULES = (location, core, git, graph, entitlements, service_endpoints, extensions, distributed_task, release)
+AREA_MODULES = (location, core, git, graph, entitlements, service_endpoints, extensions, distributed_task, release,
+                releases, pipelines)
 
 
 def handlers_by_host() -> dict[str, dict[tuple[str, str], Handler]]:

@@ -24,6 +24,7 @@ _NAMESPACES = {
     "InstalledExtension": "Microsoft.VisualStudio.Services.ExtensionManagement.WebApi",
     "Extension": "Microsoft.VisualStudio.Services.ExtensionManagement.WebApi",
     "ReleaseDefinition": "Microsoft.VisualStudio.Services.ReleaseManagement.Data.Exceptions",
+    "Release": "Microsoft.VisualStudio.Services.ReleaseManagement.Data.Exceptions",
     "UserEntitlement": "Microsoft.VisualStudio.Services.MemberEntitlementManagement.WebApi",
 }
 _DEFAULT_NAMESPACE = "Microsoft.VisualStudio.Services.WebApi"

@@ -166,7 +166,8 @@ async def _answer(call: Call, key: str, locations: tuple[dict, ...], router: Rou
     headers = {"ActivityId": str(uuid.uuid4()), "X-TFS-ProcessId": sandbox.process_id,
                "X-VSS-E2EID": str(uuid.uuid4())}
     authorization = request.headers.get("Authorization")
-    if not auth.is_authorized(authorization, sandbox.pat):
+    caller = sandbox.caller(authorization)
+    if caller is None:
         return auth.unauthorized(sandbox.urls.of(key), supplied=authorization is not None)
 
     segments = request.rel_url.raw_path.strip("/").split("/")
@@ -195,7 +196,7 @@ async def _answer(call: Call, key: str, locations: tuple[dict, ...], router: Rou
             context = RequestContext(
                 method=method, world=sandbox.world, now=sandbox.clock.now(), urls=sandbox.urls,
                 location=match.location, values=match.values, query=request.query, version=version,
-                raw_body=raw_body, pat_owner=sandbox.pat_owner,
+                raw_body=raw_body, pat_owner=caller,
             )
             reply = match.handler(context)
     except ServiceError as error:

@@ -27,6 +27,7 @@ from .model import (
     Subject,
     Team,
 )
+from .release_seed import seed_releases
 from .world import Person, World
 
 WORLD_DIR = Path(__file__).resolve().parents[1] / "world"
@@ -71,6 +72,7 @@ def build_world(now: datetime) -> World:
     _seed_extensions(world, now)
     _seed_secure_files(world, people, now)
     _seed_release_definitions(world, people, now)
+    seed_releases(world, people, now)
     return world
 
 
@@ -215,6 +217,7 @@ def _seed_release_definitions(world: World, people: dict[str, dict], now: dateti
                 p["key"] for p in people.values() if env["name"] in p["approver_for"] and p["in_organization"]]
             environments.append({
                 "id": definition_id * 10 + rank, "name": env["name"], "rank": rank, "after": env["after"],
+                "release_creator_can_be_approver": bool(env.get("release_creator_can_be_approver", False)),
                 "approvers": [_user_key(world, people, key) for key in approvers],
             })
         artifacts = []

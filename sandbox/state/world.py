@@ -58,6 +58,16 @@ class World:
     marketplace: list[dict] = field(default_factory=list)  # extensions that can be installed
     secure_files: dict[str, SecureFile] = field(default_factory=dict)
     release_definitions: dict[int, dict] = field(default_factory=dict)
+    releases: dict[int, dict] = field(default_factory=dict)  # classic releases (sandbox/state/releases.py)
+    approvals: dict[int, dict] = field(default_factory=dict)  # their pre-deployment approvals, by id
+    next_release_id: int = 1
+    next_approval_id: int = 1
+    release_admins: set[str] = field(default_factory=set)  # hold "Administer release permissions" directly
+    latest_versions: dict[str, str] = field(default_factory=dict)  # artifact alias -> newest version
+    pipelines: dict[int, dict] = field(default_factory=dict)  # YAML pipelines, runs, environments, approvals
+    runs: dict[int, dict] = field(default_factory=dict)
+    environments: dict[int, dict] = field(default_factory=dict)
+    pipeline_approvals: dict[str, dict] = field(default_factory=dict)
     entra_apps: dict[str, EntraApp] = field(default_factory=dict)
     github_tokens: list[GitHubToken] = field(default_factory=list)
     page_size: int | None = None  # caps every page, so tests can page through a small world
@@ -99,6 +109,18 @@ class World:
 
     def groups(self) -> list[Subject]:
         return sorted((s for s in self.subjects.values() if s.kind == "group"), key=lambda s: s.principal_name.lower())
+
+    def is_member(self, member_key: str, container_key: str) -> bool:
+        """Whether ``member_key`` is ``container_key`` or (transitively) one of its members."""
+        seen, todo = set(), [member_key]
+        while todo:
+            key = todo.pop()
+            if key == container_key:
+                return True
+            if key not in seen:
+                seen.add(key)
+                todo.extend(self.direct_containers(key))
+        return False
 
     def add_membership(self, member_key: str, container_key: str) -> bool:
         """Add a direct membership; False if it already existed."""

@@ -58,15 +58,33 @@ READS: dict[str, dict[str, list[str]]] = {
         "InstalledExtension": ["publisherId", "extensionId", "extensionName", "publisherName", "version",
                                "installState"],
     },
-    "distributedTask/taskAgent.json": {
-        "SecureFile": ["id", "name", "createdOn"],
-    },
     "release/release.json": {
         "ReleaseDefinition": ["id", "name", "url", "path"],
         "ReleaseDefinitionEnvironment": ["id", "name", "rank", "preDeployApprovals", "conditions"],
         "Artifact": ["alias", "type", "definitionReference", "isPrimary"],
         "ReleaseDefinitionApprovals": ["approvals"],
         "ReleaseDefinitionApprovalStep": ["rank", "isAutomated"],
+        "Release": ["id", "name", "status", "createdOn", "createdBy", "releaseDefinition", "description"],
+        "ReleaseEnvironment": ["id", "name", "status", "rank", "preDeployApprovals", "deploySteps", "releaseId"],
+        "ReleaseApproval": ["id", "status", "approver", "release", "releaseEnvironment", "releaseDefinition",
+                            "createdOn", "modifiedOn", "attempt", "comments", "approvalType"],
+        "DeploymentAttempt": ["attempt", "status", "queuedOn", "lastModifiedOn", "releaseDeployPhases"],
+        "ReleaseDeployPhase": ["status", "startedOn"],
+        "ReleaseShallowReference": ["id", "name"],
+        "ReleaseEnvironmentShallowReference": ["id", "name"],
+    },
+    "pipelines/pipelines.json": {
+        "Pipeline": ["id", "name", "folder", "url"],
+        "Run": ["id", "name", "state", "createdDate", "pipeline", "url"],
+    },
+    "approvalsAndChecks/pipelinesapproval.json": {
+        "Approval": ["id", "status", "createdOn", "lastModifiedOn", "minRequiredApprovers", "instructions",
+                     "pipeline"],
+        "ApprovalStep": ["assignedApprover", "status", "initiatedOn", "order"],
+    },
+    "distributedTask/taskAgent.json": {
+        "SecureFile": ["id", "name", "createdOn"],
+        "EnvironmentInstance": ["id", "name", "createdOn"],
     },
 }
 
@@ -121,6 +139,24 @@ CONTRACTS: list[tuple[str, re.Pattern, str, str, bool]] = [
         ("GET", r"/_apis/Release/definitions", "release/release.json", "ReleaseDefinition", True),
         ("GET", r"/_apis/Release/definitions/\d+", "release/release.json", "ReleaseDefinition", False),
         ("PUT", r"/_apis/Release/definitions", "release/release.json", "ReleaseDefinition", False),
+        ("GET", r"/_apis/pipelines", "pipelines/pipelines.json", "Pipeline", True),
+        ("GET", r"/_apis/pipelines/\d+", "pipelines/pipelines.json", "Pipeline", False),
+        ("GET", r"/_apis/pipelines/\d+/runs", "pipelines/pipelines.json", "Run", True),
+        ("GET", r"/_apis/pipelines/\d+/runs/\d+", "pipelines/pipelines.json", "Run", False),
+        ("GET", r"/_apis/pipelines/approvals", "approvalsAndChecks/pipelinesapproval.json", "Approval", True),
+        ("GET", rf"/_apis/pipelines/approvals/{_ID}", "approvalsAndChecks/pipelinesapproval.json", "Approval", False),
+        ("PATCH", r"/_apis/pipelines/approvals", "approvalsAndChecks/pipelinesapproval.json", "Approval", True),
+        ("GET", r"/_apis/distributedtask/environments", "distributedTask/taskAgent.json", "EnvironmentInstance", True),
+        ("GET", r"/_apis/distributedtask/environments/\d+", "distributedTask/taskAgent.json", "EnvironmentInstance",
+         False),
+        ("GET", r"/_apis/Release/releases", "release/release.json", "Release", True),
+        ("GET", r"/_apis/Release/releases/\d+", "release/release.json", "Release", False),
+        ("POST", r"/_apis/Release/releases", "release/release.json", "Release", False),
+        ("GET", r"/_apis/Release/releases/\d+/environments/\d+", "release/release.json", "ReleaseEnvironment", False),
+        ("PATCH", r"/_apis/Release/releases/\d+/environments/\d+", "release/release.json", "ReleaseEnvironment",
+         False),
+        ("GET", r"/_apis/Release/approvals", "release/release.json", "ReleaseApproval", True),
+        ("PATCH", r"/_apis/Release/approvals/\d+", "release/release.json", "ReleaseApproval", False),
     ]
 ]
 

@@ -34,6 +34,7 @@ SDK_CLIENTS = {
     "extensions": "get_extension_management_client",
     "tasks": "get_task_agent_client",
     "release": "get_release_client",
+    "pipelines": "get_pipelines_client",
 }
 
 Method = tuple[str, str]  # (factory method, SDK method)

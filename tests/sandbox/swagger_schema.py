@@ -7,6 +7,9 @@ both where the swagger does not describe the service's real JSON:
 
 * ``ReferenceLinks`` is declared as ``{"links": {...}}`` but the service sends ``_links`` flat:
   ``{"self": {"href": ...}, "web": {"href": ...}}``.
+* ``Approval`` (pipelines approvals) gets the ``pipeline`` the service sends (``{id, name, owner: {id: run id,
+  name, _links}}``, in the specs' own examples but not in the definition): without it no client can tell which
+  run an approval holds.
 * a property typed ``string`` with ``format: T`` is .NET's generic ``T`` (any JSON value), and
   ``JToken``/``JObject`` (declared by its .NET members: first, last, hasValues...) is any JSON value too.
 
@@ -31,6 +34,18 @@ REFERENCE_LINKS = {
         "required": ["href"],
         "additionalProperties": False,
     },
+}
+
+
+def _closed(**properties: dict) -> dict:
+    return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
+# Fields the service sends that its swagger definitions leave out (see the module docstring).
+UNDOCUMENTED = {
+    ("approvalsAndChecks/pipelinesapproval.json", "Approval"): {"pipeline": _closed(
+        id={"type": "string"}, name={"type": "string"},
+        owner=_closed(id={"type": "integer"}, name={"type": "string"}, _links=REFERENCE_LINKS))},
 }
 
 
@@ -104,6 +119,9 @@ def definition_schema(spec: str, definition: str, required: dict[str, list[str]]
             defs[name] = _object(_flatten(definitions, name), required.get(name, ()))
         else:
             defs[name] = _convert({k: v for k, v in node.items() if k != "description"})
+    for (spec_name, name), extra in UNDOCUMENTED.items():
+        if spec_name == spec:
+            defs[name]["properties"].update({key: _nullable(schema) for key, schema in extra.items()})
     missing = set(required) - set(definitions)
     if missing:
         raise KeyError(f"{spec} defines no {sorted(missing)}")
