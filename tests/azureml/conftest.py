@@ -4,19 +4,21 @@ the bot pointed at both, as settings alone would point it at Azure.
     async def test_something(ml_bot, azureml_sandbox):
         card = await ml_bot.ask("models")
 
-Every ARM answer the bot's SDK calls receive is checked against azure-ai-ml's generated REST models.
+Every ARM answer the bot's SDK calls receive is checked against azure-ai-ml's generated REST models, every Azure
+DevOps answer against the official 7.1 specs.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests import azureml_fidelity, azureml_fixtures, sandbox_fixtures
+from tests import azureml_fidelity, azureml_fixtures, sandbox_fidelity, sandbox_fixtures
 
 devops_sandbox_server = sandbox_fixtures.devops_sandbox_server
 azureml_sandbox_server = azureml_fixtures.azureml_sandbox_server
 azureml_sandbox = azureml_fixtures.azureml_sandbox
 arm_exchanges = azureml_fidelity.arm_exchanges  # autouse
+exchanges = sandbox_fidelity.exchanges  # autouse: every Azure DevOps answer the bot's SDK calls receive matches 7.1
 
 
 def services_of(teams):
