@@ -44,6 +44,21 @@ class Rule(Protocol):
 
 
 @dataclass(frozen=True)
+class AssignedApprover:
+    """Only the approval's assigned approver (a person, or a member of the assigned group) may decide it, whatever
+    their roles: the resource is whether the actor was found to be that approver."""
+
+    approver: str  # the approver's name, for the refusal
+
+    @property
+    def who(self) -> str:
+        return self.approver
+
+    def allows(self, actor: Actor, roles: frozenset[str], resource: object | None = None) -> bool:
+        return resource is True
+
+
+@dataclass(frozen=True)
 class Refusal:
     """Why someone may not do something, what to do instead, and the audit detail."""
 

@@ -1,6 +1,7 @@
 """Importing this package registers every command and card action (one module per capability)."""
 
 from bot.commands import (  # noqa: F401  (registration by import)
+    approvals,
     audit_trail,
     confirm,
     connections,

@@ -238,6 +238,8 @@ class Approval:
     status: str  # pending | approved | rejected | reassigned | canceled | skipped
     approver: str  # display name (a person or a group)
     approver_id: str = ""  # the Azure DevOps identity id
+    approver_descriptor: str = ""  # the Graph subject descriptor ("aad.…" for a person, "vssgp.…" for a group)
+    approver_is_group: bool = False
     approved_by: str = ""
     comments: str = ""
     created_on: datetime | None = None
@@ -245,6 +247,11 @@ class Approval:
     stage: str = ""
     release_id: int = 0
     release_name: str = ""
+    definition: str = ""
+
+    @property
+    def pending(self) -> bool:
+        return self.status == "pending"
 
 
 @dataclass(frozen=True)

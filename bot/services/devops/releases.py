@@ -77,11 +77,14 @@ def approval_from_model(approval: Any) -> Approval:
     return Approval(
         id=int(getattr(approval, "id", 0) or 0), status=str(getattr(approval, "status", "") or ""),
         approver=_name(approver), approver_id=str(getattr(approver, "id", "") or ""),
+        approver_descriptor=str(getattr(approver, "descriptor", "") or ""),
+        approver_is_group=bool(getattr(approver, "is_container", False)),
         approved_by=_name(getattr(approval, "approved_by", None)),
         comments=str(getattr(approval, "comments", "") or ""),
         created_on=getattr(approval, "created_on", None), modified_on=getattr(approval, "modified_on", None),
         stage=str(getattr(stage, "name", "") or ""), release_id=int(getattr(release, "id", 0) or 0),
-        release_name=str(getattr(release, "name", "") or ""))
+        release_name=str(getattr(release, "name", "") or ""),
+        definition=str(getattr(getattr(approval, "release_definition", None), "name", "") or ""))
 
 
 def _shipped(artifact: Any) -> ShippedArtifact:
