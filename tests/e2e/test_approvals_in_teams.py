@@ -1,0 +1,58 @@
+"""Approvals through a real Teams client (the Agents Playground in headless Chromium) against `python app.py` and
+the sandbox: Carol opens `approvals`, types a comment, approves Prod of Release-2 and sees the card updated; Dave
+meets the model-quality gate on QA of Release-3 (it ships TinyYOLO 3, which fails its check)."""
+
+from __future__ import annotations
+
+import base64
+import urllib.request
+
+import pytest
+
+from tests.e2e.teams_ui import Teams
+
+CHECK_S = 180.0  # the shipped model's check runs in its own process the first time
+
+
+def _control(settings: dict[str, str], path: str) -> None:
+    auth = base64.b64encode(f":{settings['AZURE_DEVOPS_PAT']}".encode()).decode()
+    request = urllib.request.Request(f"{settings['SANDBOX_CONTROL_URL']}/{path}", data=b"{}", method="POST",
+                                     headers={"Authorization": f"Basic {auth}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+
+
+@pytest.fixture
+def seeded(sandbox_settings: dict[str, str]):
+    """The sandbox at its seed before and after (other e2e tests share it)."""
+    _control(sandbox_settings, "reset")
+    yield
+    _control(sandbox_settings, "reset")
+
+
+def test_carol_approves_with_a_comment_and_sees_the_card_updated(teams_as, seeded) -> None:
+    teams: Teams = teams_as("carol")
+    teams.open_personal_chat()
+    teams.send("approvals")
+    card = teams.last_card()
+    text = teams.wait_for_text(card, "Approve Prod of Release-2?", CHECK_S)
+    assert "passes its test data" in text, text
+    card.get_by_label("Comment (goes into Azure DevOps)").fill("Checked on the edge box.")
+    teams.screenshot("approval-carol")
+    teams.click_card_button("Approve", card)
+    text = teams.wait_for_text(card, "Approved: Prod of Release-2")
+    teams.screenshot("approval-carol-approved")
+    assert "Carol Approver" in text and "Checked on the edge box." in text, text
+
+
+def test_dave_meets_the_gate_on_version_3(teams_as, seeded) -> None:
+    teams: Teams = teams_as("dave")
+    teams.open_personal_chat()
+    teams.send("approvals")
+    card = teams.last_card()
+    text = teams.wait_for_text(card, "fails its test data", CHECK_S)
+    assert "Approve QA of Release-3?" in text and "tick the override" in text, text
+    teams.screenshot("approval-dave-gate")
+    teams.click_card_button("Approve anyway", card)
+    text = teams.wait_for_text(card, "Not approved: the model does not pass its check")
+    teams.screenshot("approval-dave-refused")
