@@ -1,4 +1,5 @@
-"""The control API (main origin, under /_sandbox/, PAT-protected): reset, faults, request log, clock, readiness.
+"""The control API (main origin, under /_sandbox/, PAT-protected): reset, faults, request log, clock, readiness,
+sign-in.
 
 It covers every origin, Azure DevOps and Azure ML alike. Control calls are neither logged nor subject to faults.
 """
@@ -13,6 +14,7 @@ from aiohttp import web
 from .clock import iso
 from .faults import FaultError
 from .http import auth
+from .tokenservice import control as signins
 
 if TYPE_CHECKING:
     from .server import Sandbox
@@ -55,7 +57,8 @@ def make_control(sandbox: Sandbox):
 
 
 async def _info(sandbox: Sandbox, request: web.Request, body: dict) -> web.Response:
-    return _json({"origins": {**sandbox.urls.origins, **sandbox.azureml.origins}, "env": sandbox.env(),
+    origins = {**sandbox.urls.origins, **sandbox.azureml.origins, "token": sandbox.tokens.origin}
+    return _json({"origins": origins, "env": sandbox.env(),
                   "now": iso(sandbox.clock.now()), "azureml": await sandbox.azureml.ready(0)})
 
 
@@ -116,6 +119,24 @@ async def _advance_clock(sandbox: Sandbox, request: web.Request, body: dict) -> 
     return _json({"now": iso(sandbox.clock.advance(seconds))})
 
 
+async def _sign_in(sandbox: Sandbox, request: web.Request, body: dict) -> web.Response:
+    try:
+        return _json(signins.sign_in(sandbox, body))
+    except signins.ControlProblem as exc:
+        return _problem(str(exc))
+
+
+async def _sign_out(sandbox: Sandbox, request: web.Request, body: dict) -> web.Response:
+    try:
+        return _json(signins.sign_out(sandbox, body))
+    except signins.ControlProblem as exc:
+        return _problem(str(exc))
+
+
+async def _signed_in(sandbox: Sandbox, request: web.Request, body: dict) -> web.Response:
+    return _json(signins.sessions(sandbox))
+
+
 _ROUTES = {
     ("GET", ""): _info,
     ("GET", "ready"): _ready,
@@ -126,4 +147,7 @@ _ROUTES = {
     ("GET", "requests"): _requests,
     ("GET", "clock"): _get_clock,
     ("POST", "clock"): _advance_clock,
+    ("POST", "signin"): _sign_in,
+    ("POST", "signout"): _sign_out,
+    ("GET", "signin"): _signed_in,
 }

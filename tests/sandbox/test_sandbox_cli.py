@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = {"AZURE_DEVOPS_ORG_URL", "AZURE_DEVOPS_PAT", "AZURE_DEVOPS_PROJECT", "AZURE_DEVOPS_TEAM",
             "SANDBOX_CONTROL_URL", "AZURE_SUBSCRIPTION_ID", "AZURE_RESOURCE_GROUP", "AZUREML_WORKSPACE",
             "AZUREML_ARM_ENDPOINT", "AZURE_AUTHORITY_HOST", "AZURE_CA_BUNDLE", "AZUREML_CONFIG",
-            "AZUREML_BLOB_ENDPOINT"}
+            "AZUREML_BLOB_ENDPOINT", "OAUTH_URL", "OAUTH_CONNECTION_NAME"}
 
 
 def _start(*args: str, stderr=subprocess.PIPE) -> tuple[subprocess.Popen, dict[str, str]]:
