@@ -180,3 +180,29 @@ def test_botbuilder_configuration_reads_oauth_url(sandbox, connection_name):
     client = run(auth.create_user_token_client(ClaimsIdentity({}, True)))
     sandbox._call("POST", "signin", {"person": "carol"})
     assert run(client.get_user_token(CAROL["teams_id"], connection_name, CHANNEL, None)).token
+
+
+def test_a_magic_code_expires_and_a_session_ends_after_90_idle_days(sandbox, user_tokens, connection_name):
+    resource = run(user_tokens.get_sign_in_resource(connection_name, message_from(CAROL["teams_id"]), None))
+    code = requests.post(resource.sign_in_link, data={"person": "carol"}, headers={"Accept": "application/json"},
+                         timeout=10).json()["code"]
+    sandbox.advance_clock(11 * 60)
+    assert run(user_tokens.get_user_token(CAROL["teams_id"], connection_name, CHANNEL, code)) is None
+    sandbox._call("POST", "signin", {"person": "carol"})
+    sandbox.advance_clock(89 * 86400)
+    assert run(user_tokens.get_user_token(CAROL["teams_id"], connection_name, CHANNEL, None)) is not None
+    sandbox.advance_clock(91 * 86400)
+    assert run(user_tokens.get_user_token(CAROL["teams_id"], connection_name, CHANNEL, None)) is None
+
+
+def test_sign_in_url_status_filter_and_logged_faults(sandbox, user_tokens, connection_name):
+    client = user_tokens._client
+    state = user_tokens.create_token_exchange_state("", connection_name, message_from(CAROL["teams_id"]))
+    link = run(client.bot_sign_in.get_sign_in_url(state))
+    assert link.startswith(sandbox.env["OAUTH_URL"] + "/api/oauth/signin?signin=")
+    assert run(user_tokens.get_token_status(CAROL["teams_id"], CHANNEL, "SomethingElse")) == []
+    sandbox.add_fault(path_regex="/api/usertoken/GetToken", status=503, count=1)
+    since = sandbox.last_seq()
+    assert run(user_tokens.get_user_token(CAROL["teams_id"], connection_name, CHANNEL, None)) is None
+    logged = [(r["origin"], r["status"]) for r in sandbox.requests(since) if r["path"].endswith("/GetToken")]
+    assert logged == [("token", 503), ("token", 404)]  # msrest retries a GET after a 503
