@@ -62,14 +62,14 @@ def test_the_sandbox_prints_the_token_service_settings(sandbox):
 def test_no_token_before_sign_in_then_the_token_after_the_control_api_signs_carol_in(sandbox, user_tokens,
                                                                                        connection_name):
     assert run(user_tokens.get_user_token(CAROL["teams_id"], connection_name, CHANNEL, None)) is None
-    signed = sandbox._call("POST", "signin", {"person": "carol", "connection": connection_name})
+    signed = sandbox.sign_in("carol", connection=connection_name)
     assert (signed["person"], signed["user_id"], signed["upn"]) == ("carol", CAROL["teams_id"], CAROL["upn"])
     token = run(user_tokens.get_user_token(CAROL["teams_id"], connection_name, CHANNEL, None))
     assert token.token == signed["token"] and token.connection_name == connection_name
     assert token.channel_id == CHANNEL and token.expiration
     status = run(user_tokens.get_token_status(CAROL["teams_id"], CHANNEL, None))
     assert [(s.connection_name, s.has_token) for s in status] == [(connection_name, True)]
-    assert [s["person"] for s in sandbox._call("GET", "signin")] == ["carol"]
+    assert [s["person"] for s in sandbox.signed_in()] == ["carol"]
 
 
 def test_sign_in_resource_page_and_magic_code(sandbox, user_tokens, connection_name):
@@ -106,7 +106,7 @@ def test_sign_out_through_botbuilder_and_the_control_api(sandbox, user_tokens, c
     run(user_tokens.sign_out_user(CAROL["teams_id"], connection_name, CHANNEL))
     assert run(user_tokens.get_user_token(CAROL["teams_id"], connection_name, CHANNEL, None)) is None
     sandbox._call("POST", "signin", {"person": "carol"})
-    assert sandbox._call("POST", "signout", {"person": "carol"}) == {"signed_out": 1}
+    assert sandbox.sign_out("carol") == 1
     assert run(user_tokens.get_user_token(CAROL["teams_id"], connection_name, CHANNEL, None)) is None
 
 
