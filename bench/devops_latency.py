@@ -36,7 +36,7 @@ def start_sandbox() -> tuple[subprocess.Popen, dict[str, str]]:
                                stderr=subprocess.DEVNULL, text=True)
     env: dict[str, str] = {}
     assert process.stdout is not None
-    while not {"SANDBOX_CONTROL_URL", "AZUREML_BLOB_ENDPOINT"} <= env.keys():  # the first and last it prints
+    while not {"SANDBOX_CONTROL_URL", "OAUTH_CONNECTION_NAME"} <= env.keys():  # the first and last it prints
         line = process.stdout.readline()
         if not line:
             raise RuntimeError("the sandbox did not start")

@@ -1,4 +1,4 @@
-"""``python -m sandbox [--port N] [--env-file FILE] [--pat PAT]``.
+"""``python -m sandbox [--port N] [--env-file FILE] [--pat PAT] [--oauth-connection NAME]``.
 
 Serves on loopback until SIGINT/SIGTERM (exit 0). Once it accepts connections it prints the
 settings a client needs as shell-quoted KEY=VALUE lines on stdout, and nothing else; logs go to
@@ -27,6 +27,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--env-file", type=Path, help="also write the settings to this file")
     parser.add_argument("--pat", default=None,
                         help="personal access token to accept (default: $SANDBOX_PAT, else a random one)")
+    parser.add_argument("--oauth-connection", default=os.environ.get("SANDBOX_OAUTH_CONNECTION", "AzureDevOps"),
+                        help="the OAuth connection name the token service knows (default: $SANDBOX_OAUTH_CONNECTION, "
+                             "else AzureDevOps); printed as OAUTH_CONNECTION_NAME")
     parser.add_argument("--log-level", default=os.environ.get("SANDBOX_LOG_LEVEL", "INFO"))
     return parser.parse_args(argv)
 
@@ -36,7 +39,7 @@ def render_env(env: dict[str, str]) -> str:
 
 
 async def serve(args: argparse.Namespace) -> int:
-    sandbox = Sandbox(port=args.port, pat=args.pat or pat_from_environment())
+    sandbox = Sandbox(port=args.port, pat=args.pat or pat_from_environment(), oauth_connection=args.oauth_connection)
     await sandbox.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

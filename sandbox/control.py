@@ -1,4 +1,5 @@
-"""The control API (main origin, under /_sandbox/, PAT-protected): reset, faults, request log, clock, readiness.
+"""The control API (main origin, under /_sandbox/, PAT-protected): reset, faults, request log, clock, readiness,
+sign-in.
 
 It covers every origin, Azure DevOps and Azure ML alike. Control calls are neither logged nor subject to faults.
 """
@@ -14,6 +15,7 @@ from .clock import iso
 from .faults import FaultError
 from .http import auth
 from .state.seed import college_team
+from .tokenservice import control as signins
 
 if TYPE_CHECKING:
     from .server import Sandbox
@@ -56,7 +58,8 @@ def make_control(sandbox: Sandbox):
 
 
 async def _info(sandbox: Sandbox, request: web.Request, body: dict) -> web.Response:
-    return _json({"origins": {**sandbox.urls.origins, **sandbox.azureml.origins}, "env": sandbox.env(),
+    origins = {**sandbox.urls.origins, **sandbox.azureml.origins, "token": sandbox.tokens.origin}
+    return _json({"origins": origins, "env": sandbox.env(),
                   "now": iso(sandbox.clock.now()), "azureml": await sandbox.azureml.ready(0)})
 
 
@@ -136,6 +139,24 @@ async def _deploy_outcome(sandbox: Sandbox, request: web.Request, body: dict) ->
     return _json({"release_id": release["id"], "stage": env["name"], "outcome": body["outcome"]})
 
 
+async def _sign_in(sandbox: Sandbox, request: web.Request, body: dict) -> web.Response:
+    try:
+        return _json(signins.sign_in(sandbox, body))
+    except signins.ControlProblem as exc:
+        return _problem(str(exc))
+
+
+async def _sign_out(sandbox: Sandbox, request: web.Request, body: dict) -> web.Response:
+    try:
+        return _json(signins.sign_out(sandbox, body))
+    except signins.ControlProblem as exc:
+        return _problem(str(exc))
+
+
+async def _signed_in(sandbox: Sandbox, request: web.Request, body: dict) -> web.Response:
+    return _json(signins.sessions(sandbox))
+
+
 _ROUTES = {
     ("GET", ""): _info,
     ("GET", "ready"): _ready,
@@ -148,4 +169,7 @@ _ROUTES = {
     ("POST", "clock"): _advance_clock,
     ("GET", "pats"): _pats,
     ("POST", "deploy_outcome"): _deploy_outcome,
+    ("POST", "signin"): _sign_in,
+    ("POST", "signout"): _sign_out,
+    ("GET", "signin"): _signed_in,
 }

@@ -35,10 +35,13 @@ from .person_pats import owner_key, person_pats
 from .request_log import RequestLog
 from .state.seed import build_world, college_team
 from .tls import LocalCA
+from .tokenservice import api as token_api
+from .tokenservice.service import TokenService
 
 log = logging.getLogger("sandbox")
 
 LOOPBACK = "127.0.0.1"
+DEFAULT_OAUTH_CONNECTION = "AzureDevOps"  # the Azure Bot's OAuth connection name the token service knows
 SHUTDOWN_TIMEOUT_S = 2.0  # how long stop() lets an answer being written finish (delayed calls are cancelled)
 
 
@@ -59,7 +62,8 @@ def _bind(port: int) -> socket.socket:
 
 class Sandbox:
     def __init__(self, *, port: int = 0, pat: str | None = None,
-                 models: Callable[[], Sequence[SeededVersion]] = default_models) -> None:
+                 models: Callable[[], Sequence[SeededVersion]] = default_models,
+                 oauth_connection: str = DEFAULT_OAUTH_CONNECTION) -> None:
         self.pat = pat or new_pat()
         self.requested_port = port
         team = college_team()
@@ -84,6 +88,7 @@ class Sandbox:
         self.folder: Path | None = None  # files clients read while it runs (CA bundle, config.json); removed at stop
         self.ca: LocalCA | None = None
         self.azureml = AzureML(self, models)
+        self.tokens = TokenService(self, oauth_connection)
 
     # ---- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
@@ -99,9 +104,17 @@ class Sandbox:
             locations = catalog.for_host(host)
             origin = devops_origin(host, locations, Router(list(locations), handlers.get(host, {})))
             await self._serve(origin, self._sockets[host], control if host == MAIN else None)
+        await self._start_token_service()
         await self._start_azureml()
         log.info("sandbox serving %s (origins: %s; Azure ML: %s)", self.org_url, self.urls.origins,
                  self.azureml.origins)
+
+    async def _start_token_service(self) -> None:
+        """The Bot Framework token service (user tokens, sign-in page) on its own plain-HTTP loopback origin."""
+        sock = _bind(0)
+        self._sockets["token"] = sock
+        self.tokens.origin = f"http://{LOOPBACK}:{sock.getsockname()[1]}"
+        await self._serve(Origin("token", token_api.make_answer(self.tokens), token_api.fault_response), sock, None)
 
     async def _start_azureml(self) -> None:
         """ARM, Entra ID and blob origins over HTTPS with this start's CA; Azurite and the models come after."""
@@ -155,6 +168,7 @@ class Sandbox:
             self.world.page_size = page_size
             self.pat_owner = self._owner_key()
             self.azureml.reset(page_size)
+            self.tokens.reset()
         cancelled = self.delays.cancel_all()
         if cancelled:
             log.info("reset cancelled %d delayed call(s) of the old world", cancelled)
@@ -187,6 +201,8 @@ class Sandbox:
             "AZURE_DEVOPS_TEAM": self.team_name,
             "SANDBOX_CONTROL_URL": self.control_url,
             **self.azureml.env(self.ca.bundle),
+            "OAUTH_URL": self.tokens.origin,
+            "OAUTH_CONNECTION_NAME": self.tokens.connection_name,
         }
 
 

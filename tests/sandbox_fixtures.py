@@ -112,6 +112,31 @@ class DevOpsSandbox:
         """How the stage's next (or running) deployment ends: ``failed`` or ``succeeded``."""
         return self._call("POST", "deploy_outcome", {"release_id": release_id, "stage": stage, "outcome": outcome})
 
+    # ---- token service (per-user sign-in) -----------------------------------------------------
+    @property
+    def oauth_url(self) -> str:
+        """The token service's base URL (botbuilder's ``OAUTH_URL``)."""
+        return self.env["OAUTH_URL"]
+
+    @property
+    def oauth_connection(self) -> str:
+        return self.env["OAUTH_CONNECTION_NAME"]
+
+    def sign_in(self, person: str, *, connection: str | None = None, user_id: str | None = None) -> dict:
+        """Signs a seeded person in, as the sign-in page and magic code would; their session (``token``: their
+        Azure DevOps user token). ``user_id`` (the Teams ``from.id``) defaults to the person's own."""
+        body = {"person": person, **({"connection": connection} if connection else {}),
+                **({"user_id": user_id} if user_id else {})}
+        return self._call("POST", "signin", body)
+
+    def sign_out(self, person: str | None = None, *, user_id: str | None = None) -> int:
+        """Ends sign-ins (everyone's without arguments); how many ended."""
+        body = {key: value for key, value in (("person", person), ("user_id", user_id)) if value}
+        return self._call("POST", "signout", body)["signed_out"]
+
+    def signed_in(self) -> list[dict]:
+        return self._call("GET", "signin")
+
     # ---- convenience ------------------------------------------------------------------------
     def connection(self, pat: str | None = None):
         """An azure-devops SDK Connection to this sandbox."""

@@ -65,9 +65,12 @@ class TokenSigner:
             "azp": app_id, "azpacr": "1", "idtyp": "app", "oid": object_id, "sub": object_id, "tid": tenant_id,
             "uti": _b64(uuid.uuid4().bytes), "ver": "2.0",
         }
+        return self.sign(claims), TOKEN_LIFETIME_S
+
+    def sign(self, claims: dict) -> str:
+        """Any claims as a token signed with this sandbox's key (user tokens too: ``sandbox/tokenservice``)."""
         key, _, key_id = self._keys()
-        token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": key_id, "x5t": key_id})
-        return token, TOKEN_LIFETIME_S
+        return jwt.encode(claims, key, algorithm="RS256", headers={"kid": key_id, "x5t": key_id})
 
     def verify(self, token: str) -> TokenClaims:
         """The claims of a token this signer issued; raises InvalidToken otherwise (expiry is the caller's)."""

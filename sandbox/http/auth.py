@@ -35,14 +35,14 @@ def is_authorized(authorization: str | None, pat: str) -> bool:
     return supplied is not None and hmac.compare_digest(supplied.encode(), pat.encode())
 
 
-def unauthorized(origin: str, supplied: bool) -> web.Response:
+def unauthorized(origin: str, supplied: bool, detail: str | None = None) -> web.Response:
     """401 with the service's headers.
 
     Clients send ``X-TFS-FedAuthRedirect: Suppress`` so the service answers 401 instead of
     redirecting a browser to sign in; the SDK turns it into ``AzureDevOpsAuthenticationError``.
     """
-    detail = ("The credentials supplied are not valid for this organization." if supplied
-              else "No credentials were supplied.")
+    detail = detail or ("The credentials supplied are not valid for this organization." if supplied
+                        else "No credentials were supplied.")
     return web.Response(
         status=401,
         text=_ACCESS_DENIED_PAGE.format(detail=detail),

@@ -52,7 +52,7 @@ class RequestContext:
     query: CIMultiDictProxy
     version: ApiVersion | None
     raw_body: Any = None
-    pat_owner: str | None = None  # storage key of the user the PAT belongs to
+    pat_owner: str | None = None  # storage key of the caller: the PAT's owner, or a bearer token's person
 
     def value(self, name: str) -> str | None:
         """A route value, looked up case-insensitively as the service does."""

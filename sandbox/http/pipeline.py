@@ -27,7 +27,7 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from ..faults import DelayCancelled, FaultRule, fault_response
-from . import auth, versioning
+from . import auth, callers, versioning
 from .context import Reply, RequestContext
 from .errors import ServiceError, bad_request, resource_not_found_page
 from .routing import Router
@@ -166,9 +166,9 @@ async def _answer(call: Call, key: str, locations: tuple[dict, ...], router: Rou
     headers = {"ActivityId": str(uuid.uuid4()), "X-TFS-ProcessId": sandbox.process_id,
                "X-VSS-E2EID": str(uuid.uuid4())}
     authorization = request.headers.get("Authorization")
-    caller = sandbox.caller(authorization)
-    if caller is None:
-        return auth.unauthorized(sandbox.urls.of(key), supplied=authorization is not None)
+    caller = callers.identify(sandbox, authorization)
+    if caller.storage_key is None:
+        return auth.unauthorized(sandbox.urls.of(key), supplied=authorization is not None, detail=caller.refusal)
 
     segments = request.rel_url.raw_path.strip("/").split("/")
     if not segments or unquote(segments[0]).lower() != sandbox.organization.lower():
@@ -196,7 +196,7 @@ async def _answer(call: Call, key: str, locations: tuple[dict, ...], router: Rou
             context = RequestContext(
                 method=method, world=sandbox.world, now=sandbox.clock.now(), urls=sandbox.urls,
                 location=match.location, values=match.values, query=request.query, version=version,
-                raw_body=raw_body, pat_owner=caller,
+                raw_body=raw_body, pat_owner=caller.storage_key,
             )
             reply = match.handler(context)
     except ServiceError as error:

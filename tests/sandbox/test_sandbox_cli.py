@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = {"AZURE_DEVOPS_ORG_URL", "AZURE_DEVOPS_PAT", "AZURE_DEVOPS_PROJECT", "AZURE_DEVOPS_TEAM",
             "SANDBOX_CONTROL_URL", "AZURE_SUBSCRIPTION_ID", "AZURE_RESOURCE_GROUP", "AZUREML_WORKSPACE",
             "AZUREML_ARM_ENDPOINT", "AZURE_AUTHORITY_HOST", "AZURE_CA_BUNDLE", "AZUREML_CONFIG",
-            "AZUREML_BLOB_ENDPOINT"}
+            "AZUREML_BLOB_ENDPOINT", "OAUTH_URL", "OAUTH_CONNECTION_NAME"}
 
 
 def _start(*args: str, stderr=subprocess.PIPE) -> tuple[subprocess.Popen, dict[str, str]]:
@@ -39,7 +39,7 @@ def _start(*args: str, stderr=subprocess.PIPE) -> tuple[subprocess.Popen, dict[s
 def test_cli_prints_settings_and_stops_cleanly(tmp_path, stop_signal):
     """(How fast it starts is measured by bench/sandbox_timings.py, not asserted here.)"""
     env_file = tmp_path / "sandbox.env"
-    process, env = _start("--env-file", str(env_file), "--pat", "test-pat-123")
+    process, env = _start("--env-file", str(env_file), "--pat", "test-pat-123", "--oauth-connection", "AdoUsers")
     try:
         assert set(env) == SETTINGS
         assert env["AZURE_DEVOPS_ORG_URL"].startswith("http://127.0.0.1:")
@@ -54,6 +54,10 @@ def test_cli_prints_settings_and_stops_cleanly(tmp_path, stop_signal):
         assert set(config) == {"subscription_id", "resource_group", "workspace_name", "workspace_region",
                                "service_principal_id", "service_principal_password", "tenant_id"}
         assert (config["subscription_id"], config["workspace_name"]) == (env["AZURE_SUBSCRIPTION_ID"], "college-aml")
+        assert env["OAUTH_CONNECTION_NAME"] == "AdoUsers" and env["OAUTH_URL"].startswith("http://127.0.0.1:")
+        no_token = requests.get(f"{env['OAUTH_URL']}/api/usertoken/GetToken", timeout=5,
+                                params={"userId": "29:1carol-college", "connectionName": "AdoUsers"})
+        assert no_token.status_code == 404
         arm = requests.get(env["AZUREML_ARM_ENDPOINT"], verify=env["AZURE_CA_BUNDLE"], timeout=5)  # HTTPS, our CA
         assert arm.status_code == 401 and arm.json()["error"]["code"] == "AuthenticationFailed"
     finally:

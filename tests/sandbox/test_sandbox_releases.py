@@ -227,3 +227,13 @@ def test_reset_restores_the_seed(devops_sandbox, clients):
     devops_sandbox.reset()
     assert sorted(a.id for a in clients.release.get_approvals(P)) == [3, 4]
     assert [r.id for r in clients.release.get_releases(P)] == [3, 2, 1]
+
+
+def test_an_administrator_of_release_permissions_decides_through_the_bots_sdk_client(clients):
+    """The bot's own identity (Alice, who holds Administer release permissions) may decide any approval: the bot
+    itself checks that the Teams user is the assigned approver before it does (bot/commands/approvals.py)."""
+    from azure.devops.v7_1.release.models import ReleaseApproval
+
+    decided = clients.release.update_release_approval(
+        ReleaseApproval(status="approved", comments="Approved in Microsoft Teams by Carol Approver."), "College", 3)
+    assert decided.status == "approved" and decided.approved_by.display_name == "Alice Admin"
