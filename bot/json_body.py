@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import math
 import re
 from itertools import accumulate
 from typing import Any
@@ -70,6 +71,14 @@ def _has_lone_surrogate(value: Any) -> bool:
     return False
 
 
+def _finite_float(text: str) -> float:
+    """A JSON number as a float, refused when it does not fit one (1e999 would silently be infinity)."""
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"the number {text[:20]} is too large")
+    return value
+
+
 def parse_json_object(raw: bytes, max_depth: int = MAX_DEPTH) -> dict[str, Any]:
     """The body as a dict, or BodyRejected with the reason it cannot be one."""
     if raw.startswith(codecs.BOM_UTF8):
@@ -81,7 +90,8 @@ def parse_json_object(raw: bytes, max_depth: int = MAX_DEPTH) -> dict[str, Any]:
     if nesting_depth(text, max_depth) > max_depth:
         raise BodyRejected(f"the body nests deeper than {max_depth} levels")
     try:
-        value = json.loads(text, object_pairs_hook=_unique_fields, parse_constant=_no_constants)
+        value = json.loads(text, object_pairs_hook=_unique_fields, parse_constant=_no_constants,
+                           parse_float=_finite_float)
     except (ValueError, RecursionError):  # JSONDecodeError, too many digits; depth is checked above
         raise BodyRejected("the body is not JSON") from None
     if not isinstance(value, dict):

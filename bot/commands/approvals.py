@@ -14,6 +14,7 @@ import asyncio
 from typing import Any
 
 from bot.authorization import authorize
+from bot.card_data import int_of
 from bot.container import Services
 from bot.model_checks import model_checks
 from bot.policy import AssignedApprover, Role
@@ -117,10 +118,7 @@ async def handle_approval_decide(turn: Turn, data: dict) -> Reply:
     """Approves or rejects a release approval (only its assigned approver)."""
     services = turn.services
     devops = services.client(AZURE_DEVOPS)
-    try:
-        approval_id, release_id = int(data.get("approval", 0)), int(data.get("release", 0))
-    except (TypeError, ValueError):
-        approval_id = release_id = 0
+    approval_id, release_id = int_of(data, "approval"), int_of(data, "release")
     decision = str(data.get("decision", ""))
     if decision not in DECISIONS or not approval_id or not release_id:
         return Reply(card=nothing_waits_card(turn.actor.name))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.card_data import int_of
 from bot.errors import InvalidInput
 from bot.model_checks import model_checks
 from bot.progress import answer_soon
@@ -58,10 +59,7 @@ async def handle_models(turn: Turn, args: Args) -> Reply:
 @card_action(verbs.MODELS_MORE)
 async def handle_models_more(turn: Turn, data: dict) -> Reply:
     """Shows another page of the model list."""
-    try:
-        page = max(0, int(data.get("page", 0)))
-    except (TypeError, ValueError):
-        page = 0
+    page = int_of(data, "page")
     return await _models_reply(turn, page)
 
 

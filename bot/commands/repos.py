@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from urllib.parse import quote
 
+from bot.card_data import int_of
 from bot.confirmations import ask_confirmation
 from bot.container import Services
 from bot.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound, UserFacingError
@@ -73,10 +74,7 @@ async def handle_repos(turn: Turn, args: Args) -> Reply:
 async def handle_repos_more(turn: Turn, data: dict) -> Reply:
     """Shows another page of the repository list."""
     devops = turn.services.client(AZURE_DEVOPS)
-    try:
-        page = max(0, int(data.get("page", 0)))
-    except (TypeError, ValueError):
-        page = 0
+    page = int_of(data, "page")
     return Reply(card=repos_card(await list_repositories(devops), devops.project, page))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.card_data import int_of
 from bot.router import Args, card_action, command
 from bot.services.devops.backend import AZURE_DEVOPS
 from bot.services.devops.projects import team_with_members
@@ -26,8 +27,5 @@ async def handle_team(turn: Turn, args: Args) -> Reply:
 @card_action(verbs.TEAM_MORE)
 async def handle_team_more(turn: Turn, data: dict) -> Reply:
     """Shows another page of a team's members."""
-    try:
-        page = max(0, int(data.get("page", 0)))
-    except (TypeError, ValueError):
-        page = 0
+    page = int_of(data, "page")
     return await _team_reply(turn, str(data.get("team", "")), page)
