@@ -96,7 +96,9 @@ class _TurnConversation:
         await update_reply(self._ctx, activity)
 
     async def member_details(self, channel_user_id: str) -> MemberDetails | None:
-        if self._ctx.activity.channel_id != "msteams":
+        # botbuilder's TeamsInfo reads the activity's channelData as a mapping (Teams always sends one); an
+        # activity without it has no Teams member to look up
+        if self._ctx.activity.channel_id != "msteams" or not isinstance(self._ctx.activity.channel_data, dict):
             return None
         try:
             member = await TeamsInfo.get_member(self._ctx, channel_user_id)

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from bot import turn_clients
+from tests.harness.cards import card_texts
 from tests.harness.hostile import HostileRun, card_actions_from_the_bot, hostile_cases
 
 EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", "2000"))
@@ -43,3 +44,12 @@ async def test_hostile_bodies_get_4xx_or_a_handled_2xx(hostile, data):
 
 if SEED:
     test_hostile_bodies_get_4xx_or_a_handled_2xx = seed(int(SEED))(test_hostile_bodies_get_4xx_or_a_handled_2xx)
+
+
+async def test_whoami_without_channel_data_is_answered_not_crashed(teams):
+    """Found by `make fuzz`: botbuilder's member lookup read a missing channelData as a mapping."""
+    activity = teams.activity("message", text="whoami")
+    activity.pop("channelData", None)
+    status, _ = await teams.post(activity)
+    assert status == 201
+    assert "Alice Admin" in " ".join(card_texts(teams.connector.sent[-1].card))
