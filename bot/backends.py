@@ -8,6 +8,7 @@ bot/services/__init__.py; nothing else changes.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -18,6 +19,23 @@ from bot.settings import Settings
 
 C = TypeVar("C")
 ReadinessCheck = Callable[[], Awaitable[None]]  # raises when the dependency cannot serve
+
+
+class CachedReadiness:
+    """A readiness check (for /readyz) whose success is remembered for ``ttl_s``, so probes stay cheap; a failure
+    is never remembered."""
+
+    def __init__(self, check: ReadinessCheck, ttl_s: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._check = check
+        self._ttl_s = ttl_s
+        self._clock = clock
+        self._ok_at: float | None = None
+
+    async def __call__(self) -> None:
+        if self._ok_at is not None and self._clock() - self._ok_at < self._ttl_s:
+            return
+        await self._check()
+        self._ok_at = self._clock()
 
 
 def _no_role_sources(client: Any, settings: Settings) -> Sequence[RoleSource]:

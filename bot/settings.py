@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import AliasChoices, Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.azureml_config import WorkspaceConfig, WorkspaceConfigError, workspace_config
@@ -87,6 +87,7 @@ class Settings(BaseSettings):
     azureml_blob_endpoint: str = Field("", validation_alias="AZUREML_BLOB_ENDPOINT")
     # a CA bundle (PEM) to trust for Azure ML, Entra and the blob endpoint (the sandbox's own CA); "" = the system's
     azure_ca_bundle: str = Field("", validation_alias="AZURE_CA_BUNDLE")
+    _workspace: WorkspaceConfig | None = PrivateAttr(default=None)
     # model checks: each runs in its own process with these limits
     model_check_timeout_s: float = Field(120.0, validation_alias="MODEL_CHECK_TIMEOUT_S", gt=0, le=3600)
     model_check_memory_mb: int = Field(2048, validation_alias="MODEL_CHECK_MEMORY_MB", ge=64)
@@ -165,8 +166,9 @@ class Settings(BaseSettings):
             problems.append("AZURE_TENANT_ID is missing (AZURE_CLIENT_SECRET is set)")
         if self.devops_org_url and not (self.devops_project and self.devops_team):
             problems.append("AZURE_DEVOPS_PROJECT and AZURE_DEVOPS_TEAM must not be empty")
-        try:
-            self.workspace()
+        try:  # read once, here: the workspace (and config.json) is part of the settings
+            self._workspace = workspace_config(self.azureml_config, self.azure_subscription_id,
+                                               self.azure_resource_group, self.azureml_workspace)
         except WorkspaceConfigError as exc:
             problems.append(str(exc))
         try:
@@ -182,19 +184,15 @@ class Settings(BaseSettings):
         return bool(self.app_id)
 
     def workspace(self) -> WorkspaceConfig | None:
-        """The Azure ML workspace (and its service principal) from AZUREML_CONFIG and the settings."""
-        return workspace_config(self.azureml_config, self.azure_subscription_id, self.azure_resource_group,
-                                self.azureml_workspace)
+        """The Azure ML workspace (and its service principal) from AZUREML_CONFIG and the settings, as read when
+        the settings were loaded."""
+        return self._workspace
 
     def secrets(self) -> list[str]:
         """Every secret value configured, so logging can scrub them (config.json's service principal too)."""
         values = [v.get_secret_value() for v in (self.app_password, self.devops_pat, self.azure_client_secret)]
-        try:
-            workspace = self.workspace()
-        except WorkspaceConfigError:
-            workspace = None
-        if workspace is not None:
-            values.append(workspace.client_secret)
+        if self._workspace is not None:
+            values.append(self._workspace.client_secret)
         return [v for v in values if v]
 
 

@@ -3,35 +3,19 @@ workspace answers the bot's identity."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
-from bot.backends import Backend, ReadinessCheck, register
+from bot.backends import Backend, CachedReadiness, ReadinessCheck, register
 from bot.services.azureml.client import AzureMLClient
 from bot.settings import is_loopback_url
 
-OK_TTL_S = 60.0
-
-
-class WorkspaceReachable:
-    """Raises when the workspace cannot be read; a success is remembered for a minute (probes stay cheap)."""
-
-    def __init__(self, azureml: AzureMLClient, clock: Callable[[], float] = time.monotonic) -> None:
-        self._azureml = azureml
-        self._clock = clock
-        self._ok_at: float | None = None
-
-    async def __call__(self) -> None:
-        if self._ok_at is not None and self._clock() - self._ok_at < OK_TTL_S:
-            return
-        from bot.services.azureml.registry import read_workspace
-
-        await read_workspace(self._azureml)
-        self._ok_at = self._clock()
-
 
 def _readiness(client: AzureMLClient) -> ReadinessCheck:
-    return WorkspaceReachable(client)
+    """Ready when the workspace answers the bot's identity."""
+    from bot.services.azureml.registry import read_workspace
+
+    async def workspace_answers() -> None:
+        await read_workspace(client)
+
+    return CachedReadiness(workspace_answers)
 
 
 async def _close(client: AzureMLClient) -> None:

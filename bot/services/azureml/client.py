@@ -17,8 +17,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import hashlib
 import logging
 import re
@@ -32,6 +30,7 @@ from bot.errors import InvalidInput, NotAllowed, NotFound, ServiceAnswer, Servic
 from bot.redaction import scrub_secrets
 from bot.retry_after import header, parse_retry_after
 from bot.services.retry import Failure, GaveUp, RetryPolicy
+from bot.services.workers import in_worker
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -204,34 +203,9 @@ class AzureMLClient:
                 "active_directory": self.authority_host + "/", "aml_resource_id": self.arm_endpoint + "/",
                 "storage_endpoint": "core.windows.net", "registry_discovery_endpoint": self.arm_endpoint + "/"}
 
-    async def _in_thread(self, fn: Callable[[Any], T]) -> T:
-        loop = asyncio.get_running_loop()
-
-        def run() -> T:
-            try:
-                return fn(self.ml())
-            except Exception as exc:
-                failure = to_failure(exc)
-                if failure is None:
-                    raise
-                raise failure from None
-
-        return await loop.run_in_executor(self._executor, functools.partial(run))
-
     async def in_thread(self, fn: Callable[[], T], *, what: str) -> T:
-        """A blocking call that is not an MLClient call (azure-storage-blob), under the same policy and mapping."""
-        loop = asyncio.get_running_loop()
-
-        def run() -> T:
-            try:
-                return fn()
-            except Exception as exc:
-                failure = to_failure(exc)
-                if failure is None:
-                    raise
-                raise failure from None
-
-        return await self._policed(lambda: loop.run_in_executor(self._executor, run), what=what)
+        """A blocking call (azure-storage-blob too) in a worker thread, under the retry policy and the mapping."""
+        return await self._policed(lambda: in_worker(self._executor, fn, to_failure), what=what)
 
     async def _policed(self, attempt: Callable[[], Any], *, what: str) -> Any:
         try:
@@ -247,7 +221,7 @@ class AzureMLClient:
     # the API ------------------------------------------------------------------------------------------------
     async def call(self, fn: Callable[[Any], T], *, what: str) -> T:
         """Runs ``fn(ml_client)`` (a read) in a worker thread under the retry policy; failures become bot errors."""
-        return await self._policed(lambda: self._in_thread(fn), what=what)
+        return await self.in_thread(lambda: fn(self.ml()), what=what)
 
     async def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

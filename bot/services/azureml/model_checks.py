@@ -27,13 +27,13 @@ from bot.isolation import IsolatedRunner, Limits, Ok
 from bot.services.azureml.client import AzureMLClient
 from bot.services.azureml.model import ModelVersion
 from bot.services.azureml.registry import blob_location, download
+from bot.services.models.options import tolerances_from_tags
 from bot.store import ModelCheck, ModelCheckResults
 
 log = logging.getLogger(__name__)
 
 CHECKER = "bot.services.models.check:check_model"
 CHECKER_VERSION = "1"  # bump when what the checker reports changes meaning: old results are then not reused
-TOLERANCE_TAGS = ("atol", "rtol")
 
 
 def result_key(sha256: str) -> str:
@@ -43,21 +43,6 @@ def result_key(sha256: str) -> str:
 def version_key(azureml: AzureMLClient, version: ModelVersion) -> str:
     ws = azureml.workspace
     return f"version/{ws.subscription_id}/{ws.resource_group}/{ws.workspace_name}/{version.name}/{version.version}"
-
-
-def options_for(version: ModelVersion) -> dict[str, Any]:
-    """The checker's options: tolerances from the model's tags (atol, rtol) when they are numbers."""
-    options: dict[str, Any] = {}
-    for tag in TOLERANCE_TAGS:
-        try:
-            value = float(version.tags.get(tag, ""))
-        except ValueError:
-            continue
-        if value >= 0:
-            options[tag] = value
-    if options:
-        options["tolerance_source"] = "tags"
-    return options
 
 
 def onnx_file(folder: Path) -> Path | None:
@@ -149,7 +134,7 @@ class ModelChecks:
 
     async def _run_checker(self, folder: Path, model: Path, sha256: str, version: ModelVersion) -> dict[str, Any]:
         outcome = await self._runner.run(CHECKER, str(model.parent if model.parent != folder else folder),
-                                         options_for(version), limits=self._limits)
+                                         tolerances_from_tags(version.tags), limits=self._limits)
         if isinstance(outcome, Ok) and isinstance(outcome.value, dict):
             return {**outcome.value, "sha256": sha256}
         log.info("model check ended without a report", extra={"model": version.name, "kind": outcome.kind})

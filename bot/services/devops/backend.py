@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.backends import Backend, ReadinessCheck, register
+from bot.backends import Backend, CachedReadiness, ReadinessCheck, register
 from bot.policy import RoleSource
 from bot.services.devops.client import DevOpsClient
 from bot.settings import Settings, is_loopback_url
 
 
 def _readiness(client: DevOpsClient) -> ReadinessCheck:
-    from bot.services.devops.readiness import ProjectReachable
+    """Ready when the configured project can be read."""
+    from bot.services.devops.projects import project_id
 
-    return ProjectReachable(client)
+    async def project_reads() -> None:
+        await project_id(client)
+
+    return CachedReadiness(project_reads)
 
 
 def _role_sources(client: DevOpsClient, settings: Settings) -> Sequence[RoleSource]:

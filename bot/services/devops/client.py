@@ -23,8 +23,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import logging
 import re
 import threading
@@ -48,6 +46,7 @@ from bot.errors import (
 from bot.redaction import scrub_logger, scrub_secrets
 from bot.retry_after import header, parse_retry_after
 from bot.services.retry import Failure, GaveUp, RetryPolicy
+from bot.services.workers import in_worker
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -385,18 +384,7 @@ class DevOpsClient:
             return self._clients
 
     async def _in_thread(self, fn: Callable[[SdkClients], T]) -> T:
-        loop = asyncio.get_running_loop()
-
-        def run() -> T:
-            try:
-                return fn(self._sdk())
-            except Exception as exc:
-                failure = to_failure(exc)
-                if failure is None:
-                    raise
-                raise failure from None
-
-        return await loop.run_in_executor(self._executor, functools.partial(run))
+        return await in_worker(self._executor, lambda: fn(self._sdk()), to_failure)
 
     # the API ------------------------------------------------------------------------------------------------
     async def call(self, fn: Callable[[SdkClients], T], *, idempotent: bool,
