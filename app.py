@@ -38,14 +38,20 @@ async def messages(request: web.Request) -> web.StreamResponse:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """Version, whether inbound auth is on, and what each configured backend talks to ("sandbox" or "azure");
-    ``backend`` sums them up: "none", "sandbox", "azure" or "mixed"."""
+    """Version, whether inbound auth is on, what each configured backend talks to ("sandbox" or "azure"; ``backend``
+    sums them up: "none", "sandbox", "azure" or "mixed"), and whose identity decisions and deployments run with
+    (``decisions``: "per-user sign-in" with the OAuth connection's name, or "the bot's identity")."""
     settings = request.app[SETTINGS]
     targets = request.app[RUNTIME].services.backends.targets(settings)
     kinds = set(targets.values())
     summary = "none" if not kinds else kinds.pop() if len(kinds) == 1 else "mixed"
     return web.json_response({"version": VERSION, "auth": "on" if settings.auth_enabled else "off",
-                              "backend": summary, "backends": targets})
+                              "backend": summary, "backends": targets,
+                              "decisions": ({"identity": "per-user sign-in",
+                                             "oauth_connection": settings.oauth_connection_name}
+                                            if settings.per_user_sign_in else
+                                            {"identity": "the bot's identity",
+                                             "why": "OAUTH_CONNECTION_NAME is not set"})})
 
 
 async def readyz(request: web.Request) -> web.Response:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.sign_in import SignInPrompt
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -15,6 +17,7 @@ class Reply:
     text: str | None = None
     start_dialog: str = ""  # a dialog (dialogs/) to begin after this reply, asking for what is missing
     dialog_options: dict[str, Any] | None = None
+    sign_in: SignInPrompt | None = None  # a sign-in card sent with it; a clicked button is resumed after sign-in
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.authorization import authorize
-from bot.errors import NotAllowed, UserFacingError
+from bot.errors import NotAllowed, SignInRequired, UserFacingError
 from bot.parsing import tokenize
 from bot.progress import answer_soon
 from bot.redaction import scrub_secrets
@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 
 
 def _error_reply(exc: UserFacingError) -> Reply:
-    return Reply(card=error_card(exc.title, exc.message, exc.next_step))
+    prompt = exc.prompt if isinstance(exc, SignInRequired) else None
+    return Reply(card=error_card(exc.title, exc.message, exc.next_step), sign_in=prompt)
 
 
 async def run_command(turn: Turn, registry: Registry) -> Reply:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.sign_in import SignInPrompt
+
 
 @dataclass(frozen=True)
 class ServiceAnswer:
@@ -62,3 +64,15 @@ class ServiceUnavailable(UserFacingError):
 class NotConfigured(UserFacingError):
     title = "Not configured"
     kind = "not_configured"
+
+
+class SignInRequired(UserFacingError):
+    """The person must sign in to Azure DevOps first; the reply carries the sign-in card (``prompt``), and the
+    button they clicked is carried out once they have signed in."""
+
+    title = "Sign in to Azure DevOps first"
+    kind = "sign_in_required"
+
+    def __init__(self, message: str, prompt: SignInPrompt, *, next_step: str = "") -> None:
+        super().__init__(message, next_step=next_step)
+        self.prompt = prompt

@@ -115,9 +115,34 @@ async def read_activity(request: web.Request) -> Activity | web.Response:
         return _json_error(400, "the body is not an activity")
 
 
+class TokenServiceAuthentication(ConfigurationBotFrameworkAuthentication):
+    """botbuilder's authentication, with the user token client (per-user sign-in) sent to OAUTH_URL.
+
+    Giving botbuilder ``OAUTH_URL`` in its configuration would select its parameterized authentication, which
+    uses only the values given and fails every request without an app id (../shared/notes/user-sign-in.md,
+    "Traps"); so the URL is applied here, to the one client it concerns. Without an app id (local runs: the
+    settings allow only a loopback OAUTH_URL then) the client calls anonymously with app id "", which botbuilder
+    needs to build a sign-in link at all."""
+
+    def __init__(self, configuration: Any, oauth_url: str) -> None:
+        super().__init__(configuration)
+        self._oauth_url = oauth_url
+
+    async def create_user_token_client(self, claims_identity: Any) -> Any:
+        from botframework.connector.auth import MicrosoftAppCredentials
+        from botframework.connector.auth._user_token_client_impl import _UserTokenClientImpl
+
+        inner = await super().create_user_token_client(claims_identity)
+        app_id = getattr(inner, "_app_id", None) or ""
+        credentials = inner._client.config.credentials if app_id else MicrosoftAppCredentials.empty()
+        return _UserTokenClientImpl(app_id, credentials, self._oauth_url)
+
+
 class EdgeAdapter(CloudAdapter):
     def __init__(self, settings: Settings) -> None:
-        super().__init__(ConfigurationBotFrameworkAuthentication(bot_framework_configuration(settings)))
+        configuration = bot_framework_configuration(settings)
+        super().__init__(TokenServiceAuthentication(configuration, settings.oauth_url) if settings.oauth_url
+                         else ConfigurationBotFrameworkAuthentication(configuration))
         self._settings = settings
         if not settings.auth_enabled:
             self.bot_framework_authentication = LoopbackOnlyAuthentication(self.bot_framework_authentication)

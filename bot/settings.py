@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     sdk_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("WARNING", validation_alias="SDK_LOG_LEVEL")
     max_body_bytes: int = Field(256 * 1024, validation_alias="MAX_BODY_BYTES", ge=1024)
 
+    # Per-user sign-in: the Azure Bot's OAuth connection (to Entra, with the Azure DevOps scope) through which
+    # decisions and deployments run with the clicking person's own Azure DevOps token. "" = the bot decides with
+    # its own identity (an admin's explicit choice, said in /healthz and on every decision card).
+    oauth_connection_name: str = Field("", validation_alias="OAUTH_CONNECTION_NAME")
+    # The Bot Framework token service ("" = botbuilder's default, https://api.botframework.com): a regional one,
+    # or the sandbox's stand-in on loopback for local runs
+    oauth_url: str = Field("", validation_alias="OAUTH_URL")
+
     # Azure DevOps
     devops_org_url: str = Field("", validation_alias="AZURE_DEVOPS_ORG_URL")
     devops_pat: SecretStr = Field(SecretStr(""), validation_alias="AZURE_DEVOPS_PAT")
@@ -158,6 +166,12 @@ class Settings(BaseSettings):
                     f"HOST={self.host} is not a loopback address: without MicrosoftAppId the bot only listens "
                     "on 127.0.0.1"
                 )
+        if self.oauth_url:
+            scheme = urlsplit(self.oauth_url).scheme
+            if scheme not in ("http", "https") or (scheme == "http" and not is_loopback_url(self.oauth_url)):
+                problems.append("OAUTH_URL must be an https:// URL (plain http only on loopback)")
+            elif not self.app_id and not is_loopback_url(self.oauth_url):
+                problems.append("OAUTH_URL must be a loopback address without MicrosoftAppId (local runs only)")
         if self.devops_pat.get_secret_value() and not self.devops_org_url:
             problems.append("AZURE_DEVOPS_ORG_URL is missing (AZURE_DEVOPS_PAT is set)")
         if self.azure_client_secret.get_secret_value() and not self.azure_client_id:
@@ -182,6 +196,11 @@ class Settings(BaseSettings):
     @property
     def auth_enabled(self) -> bool:
         return bool(self.app_id)
+
+    @property
+    def per_user_sign_in(self) -> bool:
+        """Decisions and deployments run with the person's own Azure DevOps token (OAUTH_CONNECTION_NAME)."""
+        return bool(self.oauth_connection_name)
 
     def workspace(self) -> WorkspaceConfig | None:
         """The Azure ML workspace (and its service principal) from AZUREML_CONFIG and the settings, as read when

@@ -28,14 +28,18 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from bot import dispatch
 from bot.bounded import BoundedMap
 from bot.container import Services
+from bot.errors import UserFacingError
 from bot.invoke_answers import InvokeAnswer, answer_invoke
 from bot.logging_setup import current_correlation_id, new_correlation_id, reset_correlation_id, set_correlation_id
 from bot.parsing import normalise
 from bot.redaction import scrub_json, scrub_secrets
 from bot.reply_delivery import CONNECTOR_FAILURES, ReplyFailed, send_reply, update_reply
+from bot.sign_in import PENDING_TTL_S, magic_code, who_signed_in
+from bot.sign_in_edge import TurnUserTokens, oauth_card
 from bot.store import ETagConflict
 from bot.turn import Actor, CardAction, MemberDetails, Mention, Reply, Turn, Where
 from cards.errors import apology_card, error_card
+from cards.sign_in import code_refused_card, signed_in_card
 from cards.welcome import welcome_card
 
 log = logging.getLogger(__name__)
@@ -44,6 +48,8 @@ ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 CARD_ACTION = "adaptiveCard/action"
 CANCEL_WORDS = {"cancel", "stop", "quit"}
 DIALOG_STATE = "DialogState"
+AFTER_SIGN_IN = "AfterSignIn"  # the button a person clicked before signing in (per person and conversation)
+VERIFY_STATE, TOKEN_EXCHANGE, TOKEN_RESPONSE = "signin/verifyState", "signin/tokenExchange", "tokens/response"
 MAX_COMMAND_CHARS = 4096
 MAX_ACTION_DATA_CHARS = 8192
 """Longest command text and card-action data (as JSON) the bot reads. Teams allows ~28 KB per message, but no
@@ -187,6 +193,7 @@ async def build_turn(ctx: TurnContext, services: Services, dialogs: DialogSet | 
     """The SDK-free Turn for this activity (also used by dialogs that run a command on the user's behalf)."""
     activity = ctx.activity
     actor = actor_of(activity)
+    connection = services.settings.oauth_connection_name
     return Turn(
         actor=actor,
         where=Where(
@@ -202,6 +209,7 @@ async def build_turn(ctx: TurnContext, services: Services, dialogs: DialogSet | 
         action=action,
         mentions=mentions,
         roles=await services.policy.roles_for(actor),
+        tokens=TurnUserTokens(ctx, connection) if connection else None,
     )
 
 
@@ -214,6 +222,7 @@ class CollegeBot(ActivityHandler):
         # over someone else's messages, and only they can cancel it.
         self._private_state = PrivateConversationState(storage)
         self._dialog_state = self._private_state.create_property(DIALOG_STATE)
+        self._after_sign_in = self._private_state.create_property(AFTER_SIGN_IN)
         self._dialogs = DialogSet(self._dialog_state)
         for dialog in dialogs:
             self._dialogs.add(dialog)
@@ -327,6 +336,7 @@ class CollegeBot(ActivityHandler):
                                                                       activity.reply_to_id or ""))
             reply = await dispatch.run_action(turn, self._services.registry)
             await self._deliver(turn_context, reply)
+            await self._prompt_sign_in(turn_context, turn, reply)
             return
 
         conversation_type = activity.conversation.conversation_type or "personal"
@@ -340,6 +350,10 @@ class CollegeBot(ActivityHandler):
             await self._deliver(turn_context, Reply(card=_too_long_card("message")))
             return
         turn = await self._turn(turn_context, text=text, mentions=people)
+        code = magic_code(text) if turn.tokens is not None else ""
+        if code:  # the code a sign-in page showed, typed in the chat
+            await self._finish_sign_in(turn_context, turn, code=code)
+            return
 
         dc = await self._dialogs.create_context(turn_context)
         first_word = text.split(maxsplit=1)[0].lower() if text else ""
@@ -349,6 +363,7 @@ class CollegeBot(ActivityHandler):
                 return
         reply = await dispatch.run_command(turn, self._services.registry)
         await self._deliver(turn_context, reply)
+        await self._prompt_sign_in(turn_context, turn, reply)
         if reply.start_dialog:
             await dc.begin_dialog(reply.start_dialog, dict(reply.dialog_options or {}))
 
@@ -357,9 +372,98 @@ class CollegeBot(ActivityHandler):
         if reply.card is not None or reply.text:
             await send_reply(ctx, reply_activity(reply))
 
+    # per-user sign-in ---------------------------------------------------------------------------------------
+    async def _prompt_sign_in(self, ctx: TurnContext, turn: Turn, reply: Reply) -> None:
+        """Sends the reply's sign-in card; a clicked button waits for the sign-in, to be carried out after it."""
+        if reply.sign_in is None:
+            return
+        if turn.action is not None:
+            await self._after_sign_in.set(ctx, {"verb": turn.action.verb, "data": turn.action.data,
+                                                "card": turn.action.card_activity_id,
+                                                "at": self._services.clock().timestamp()})
+        await send_reply(ctx, MessageFactory.attachment(oauth_card(reply.sign_in)))
+
+    async def _finish_sign_in(self, ctx: TurnContext, turn: Turn, *, code: str = "", token: str | None = None,
+                              answer: bool = True) -> bool:
+        """Completes a sign-in (a code typed or sent by Teams, or a token the channel handed over), says so, and
+        carries out the button clicked before it. False when the code did not sign anyone in."""
+        assert turn.tokens is not None
+        try:
+            token = token or await turn.tokens.redeem(code)
+        except UserFacingError as exc:
+            await self._deliver(ctx, Reply(card=error_card(exc.title, exc.message, exc.next_step)))
+            return False
+        audit = self._services.audit
+        if not token:
+            await audit.record(turn.actor, "signin", outcome="refused", conversation_id=turn.where.conversation_id,
+                               detail="the code did not sign anyone in")
+            if answer:
+                await self._deliver(ctx, Reply(card=code_refused_card()))
+            return False
+        who = who_signed_in(token)
+        await audit.record(turn.actor, "signin", outcome="ok", conversation_id=turn.where.conversation_id,
+                           detail=f"signed in to Azure DevOps as {who.upn or who.name}"[:200])
+        pending = await self._after_sign_in.get(ctx)
+        if pending is not None:
+            await self._after_sign_in.delete(ctx)
+        fresh = isinstance(pending, dict) and self._services.clock().timestamp() - float(
+            pending.get("at") or 0) < PENDING_TTL_S
+        if answer:
+            await self._deliver(ctx, Reply(card=signed_in_card(who.name or who.upn, who.upn,
+                                                               resuming=bool(fresh))))
+        if fresh:
+            await self._resume(ctx, pending)
+        return True
+
+    async def _resume(self, ctx: TurnContext, pending: dict[str, Any]) -> None:
+        """Carries out the button a person clicked before signing in, on the card they clicked."""
+        data = pending.get("data") if isinstance(pending.get("data"), dict) else {}
+        card_id = str(pending.get("card") or "")
+        turn = await self._turn(ctx, action=CardAction(str(pending.get("verb") or ""), data, card_id))
+        reply = await dispatch.run_action(turn, self._services.registry)
+        if reply.card is None and not reply.text:
+            return
+        if card_id and reply.card is not None:
+            try:
+                await turn.conversation.update(card_id, reply)
+                return
+            except ReplyFailed as exc:
+                log.info("could not update the card after sign-in", extra={"reason": str(exc)[:100]})
+        await self._deliver(ctx, reply)
+
+    async def on_token_response_event(self, turn_context: TurnContext) -> None:
+        """Web Chat, the Emulator and the Agents Playground hand over the token after a sign-in."""
+        value = turn_context.activity.value if isinstance(turn_context.activity.value, dict) else {}
+        turn = await self._turn(turn_context)
+        if turn.tokens is not None and value.get("connectionName") == turn.tokens.connection and value.get("token"):
+            # the token itself is not used: what is carried out reads it from the token service again
+            await self._finish_sign_in(turn_context, turn, code="", token=str(value["token"]))
+
+    async def _sign_in_invoke(self, ctx: TurnContext, turn: Turn, name: str, value: dict[str, Any]
+                              ) -> InvokeResponse:
+        """Teams' sign-in invokes: the code after the sign-in popup (verifyState), or single sign-on's token
+        (tokenExchange; 412 asks Teams to show the Sign in button instead)."""
+        assert turn.tokens is not None
+        if name == VERIFY_STATE:
+            done = await self._finish_sign_in(ctx, turn, code=str(value.get("state") or "")[:64], answer=True)
+            return InvokeResponse(status=200 if done else 404)
+        connection = turn.tokens.connection
+        if value.get("connectionName") != connection or not value.get("token"):
+            return InvokeResponse(status=400, body={"id": value.get("id"), "connectionName": connection,
+                                                    "failureDetail": "unknown connection or no token"})
+        token = await turn.tokens.exchange(str(value["token"]))
+        if not token:
+            return InvokeResponse(status=412, body={"id": value.get("id"), "connectionName": connection,
+                                                    "failureDetail": "The token could not be exchanged."})
+        await self._finish_sign_in(ctx, turn, token=token)
+        return InvokeResponse(status=200, body={"id": value.get("id"), "connectionName": connection})
+
     # invokes: card actions (Action.Execute) here, every other name answered by bot.invoke_answers ------------
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         activity = turn_context.activity
+        if activity.name in (VERIFY_STATE, TOKEN_EXCHANGE) and self._services.settings.oauth_connection_name:
+            value = activity.value if isinstance(activity.value, dict) else {}
+            return await self._sign_in_invoke(turn_context, await self._turn(turn_context), activity.name, value)
         if activity.name != CARD_ACTION:
             answer = answer_invoke(activity.name, activity.value, self._services.bot_name)
             log.info("invoke answered without action", extra={"invoke": (activity.name or "")[:100],
@@ -372,7 +476,17 @@ class CollegeBot(ActivityHandler):
             return invoke_card_response(Reply(card=_too_long_card("button's data")))
         turn = await self._turn(turn_context, action=CardAction(str(action.get("verb") or ""), data,
                                                                 activity.reply_to_id or ""))
+        if turn.tokens is not None:  # Universal Actions after a sign-in Teams ran: a code, or an SSO token
+            authentication = value.get("authentication") if isinstance(value.get("authentication"), dict) else {}
+            try:
+                if isinstance(value.get("state"), str) and value["state"]:
+                    await turn.tokens.redeem(value["state"][:64])
+                elif authentication.get("token"):
+                    await turn.tokens.exchange(str(authentication["token"]))
+            except UserFacingError:
+                pass  # the action itself then asks for a sign-in, or says the service is down
         reply = await dispatch.run_action(turn, self._services.registry)
+        await self._prompt_sign_in(turn_context, turn, reply)
         return invoke_card_response(reply)
 
     # installs and membership -------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from bot.activity import Actor, CardAction, Mention, Where
 from bot.container import Services
 from bot.conversation import Conversation, MemberDetails, Messenger, Reply
 from bot.live_card import LiveCard
+from bot.sign_in import UserTokens
 
 __all__ = ["Actor", "CardAction", "Conversation", "MemberDetails", "Mention", "Messenger", "Reply", "Turn", "Where"]
 
@@ -24,3 +25,4 @@ class Turn:
     mentions: tuple[Mention, ...] = ()
     roles: frozenset[str] = field(default_factory=frozenset)
     progress: LiveCard | None = None  # the card this turn shows its progress on, once work outlasts the turn
+    tokens: UserTokens | None = None  # the person at the token service; None without per-user sign-in

@@ -15,8 +15,6 @@ from cards.connections import ago
 from cards.models import verdict_of, verdict_words
 
 COMMENT, OVERRIDE, REASON = "comment", "override", "reason"  # the inputs' ids (their values come with the action)
-BOT_IDENTITY_NOTE = ("Decided with the bot's own Azure DevOps identity (per-user sign-in is not set up: "
-                     "OAUTH_CONNECTION_NAME): Azure DevOps records the bot; the comment names you.")
 
 
 def gated(verdict: dict[str, Any] | None, shipped: ShippedArtifact | None) -> bool:
@@ -25,7 +23,8 @@ def gated(verdict: dict[str, Any] | None, shipped: ShippedArtifact | None) -> bo
 
 
 def approval_card(approval: Approval, *, now: datetime, shipped: Sequence[ShippedArtifact] = (),
-                  verdict: dict[str, Any] | None = None, note: str = "") -> Card:
+                  verdict: dict[str, Any] | None = None, note: str = "", identity: str = "") -> Card:
+    """``identity``: whose identity Azure DevOps will record for the decision (said on every decision card)."""
     model = next((a for a in shipped if a.is_azure_ml_model and a.model), None)
     title = f"Approve {approval.stage} of {approval.release_name}?"
     since = f"requested {ago(approval.created_on, now)}" if approval.created_on else ""
@@ -48,7 +47,8 @@ def approval_card(approval: Approval, *, now: datetime, shipped: Sequence[Shippe
                      "valueOn": "yes", "valueOff": "no", "value": "no"})
         body.append({"type": "Input.Text", "id": REASON, "label": "Reason for the override", "maxLength": 300})
         approve = "Approve anyway"
-    body.append(text(BOT_IDENTITY_NOTE, isSubtle=True, size="Small"))
+    if identity:
+        body.append(text(identity, isSubtle=True, size="Small"))
     data = {"approval": approval.id, "release": approval.release_id}
     actions = [execute(approve, verbs.APPROVAL_DECIDE, {**data, "decision": "approved"}, style="positive"),
                execute("Reject", verbs.APPROVAL_DECIDE, {**data, "decision": "rejected"}, style="destructive")]

@@ -12,6 +12,8 @@ def whoami_card(
     upn: str,
     roles: list[str],
     role_sources: list[str],
+    *,
+    signed_in: str = "",
 ) -> Card:
     body = [
         *heading(name or "(no name)", subtle="This is how I see you."),
@@ -21,6 +23,7 @@ def whoami_card(
                 ("Tenant", tenant_id or "(not sent)"),
                 ("Sign-in name", upn or "(unknown)"),
                 ("Roles", ", ".join(roles)),
+                *([("Signed in to Azure DevOps", signed_in)] if signed_in else []),
             ]
         ),
     ]

@@ -11,6 +11,7 @@ from bot.commands import (  # noqa: F401  (registration by import)
     onboarding,
     releases,
     repos,
+    sign_in,
     team,
 )
 from bot.router import REGISTRY

@@ -13,9 +13,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from bot.acting import acting_devops, identity_note
 from bot.authorization import authorize
 from bot.card_data import int_of
 from bot.container import Services
+from bot.errors import SignInRequired, UserFacingError
 from bot.model_checks import model_checks
 from bot.policy import AssignedApprover, Role
 from bot.progress import answer_soon, shared
@@ -67,7 +69,7 @@ async def _shipped(turn: Turn, release_id: int) -> tuple[list[ShippedArtifact], 
 async def _approval_reply(turn: Turn, approval: Approval, note: str = "") -> Reply:
     shipped, verdict = await _shipped(turn, approval.release_id)
     return Reply(card=approval_card(approval, now=turn.services.clock(), shipped=shipped, verdict=verdict,
-                                    note=note))
+                                    note=note, identity=identity_note(turn)))
 
 
 async def _approvals(turn: Turn) -> Reply:
@@ -105,8 +107,13 @@ async def handle_approvals_button(turn: Turn, data: dict) -> Reply:
     return await _approvals(turn)
 
 
-def _comment(turn: Turn, decision: str, comment: str, override_reason: str) -> str:
-    """What Azure DevOps records: the decision is the bot's call, so the comment names who decided in Teams."""
+def _comment(turn: Turn, decision: str, comment: str, override_reason: str, *, own_identity: bool) -> str:
+    """What Azure DevOps records with the decision. With the person's own identity Azure DevOps records them, so
+    the comment is theirs (and the override); with the bot's, the comment names who decided in Teams."""
+    if own_identity:
+        parts = [comment, f"Model check overridden: {override_reason}" if override_reason else "",
+                 "(decided in Microsoft Teams)"]
+        return " ".join(p if p.endswith((".", ")", "!", "?")) else p + "." for p in parts if p)
     said = f"{DECISIONS[decision]} in Microsoft Teams by {turn.actor.name} (Entra object id {turn.actor.key})"
     if override_reason:
         said += f". Model check overridden: {override_reason}"
@@ -144,15 +151,30 @@ async def handle_approval_decide(turn: Turn, data: dict) -> Reply:
                 return await _approval_reply(turn, approval, note="Not approved: the model does not pass its "
                                              "check. Tick the override and give a reason, or reject.")
             override = reason
+    try:
+        acting = await acting_devops(turn, doing="decide this approval")
+    except SignInRequired as exc:  # the decision waits for the sign-in, then goes through without a click
+        await services.audit.record(turn.actor, f"approval.{decision}", outcome="sign-in required", target=target,
+                                    conversation_id=turn.where.conversation_id)
+        waiting = await _approval_reply(turn, approval, note="Sign in to Azure DevOps first: I sent you a sign-in "
+                                        "card. Once you are signed in, your decision is made without clicking again.")
+        return Reply(card=waiting.card, sign_in=exc.prompt)
     async with services.shared(ApprovalLocks, lambda s: ApprovalLocks()).of(approval_id):
         now = await read_approval(devops, release_id, approval_id)
         if not now.pending:  # decided meanwhile (another click, another approver, the portal)
             return await shared(turn, Reply(card=decided_card(now, by=now.approved_by or now.approver,
                                                               at=now.modified_on, now=services.clock(),
                                                               elsewhere=True)))
-        done = await decide(devops, now, decision, _comment(turn, decision, comment, override))
+        own = bool(acting.person)
+        try:
+            done = await decide(acting, now, decision, _comment(turn, decision, comment, override, own_identity=own))
+        except UserFacingError as exc:
+            await services.audit.record(turn.actor, f"approval.{decision}", outcome="failed", target=target,
+                                        conversation_id=turn.where.conversation_id, detail=exc.message[:200])
+            raise
+    said = (f"override: {override}" if override else comment)[:170]
     await services.audit.record(turn.actor, f"approval.{decision}", outcome="ok", target=target,
                                 conversation_id=turn.where.conversation_id,
-                                detail=(f"override: {override}" if override else comment)[:200])
-    return await shared(turn, Reply(card=decided_card(done, by=f"{turn.actor.name} (through College Bot)",
-                                                      at=services.clock(), now=services.clock())))
+                                detail=f"{said} [{'own identity' if own else 'bot identity'}]".strip())
+    by = (done.approved_by or turn.actor.name) if own else f"{turn.actor.name} (through College Bot)"
+    return await shared(turn, Reply(card=decided_card(done, by=by, at=services.clock(), now=services.clock())))

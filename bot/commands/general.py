@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.errors import NotFound
 from bot.policy import ROLE_EXPLANATIONS
 from bot.router import Args, card_action, command
+from bot.sign_in import who_signed_in
 from bot.turn import Reply, Turn
 from cards import verbs
 from cards.help import command_help_card, help_card
@@ -37,12 +38,22 @@ async def handle_help_button(turn: Turn, data: dict) -> Reply:
 
 @command("whoami", area="General", usage="whoami", aliases=["who am i"])
 async def handle_whoami(turn: Turn, args: Args) -> Reply:
-    """Shows who you are to the bot: name, Entra object id, tenant and roles."""
+    """Shows who you are to the bot: name, Entra object id, tenant, roles, and whether you are signed in."""
     details = await turn.conversation.member_details(turn.actor.channel_user_id)
     upn = (details.user_principal_name or details.email) if details else ""
     sources = ["member: everyone the bot accepts", *await turn.services.policy.explain(turn.actor)]
     return Reply(card=whoami_card(turn.actor.name, turn.actor.aad_object_id, turn.actor.tenant_id, upn,
-                                  sorted(turn.roles), sources))
+                                  sorted(turn.roles), sources, signed_in=await _signed_in(turn)))
+
+
+async def _signed_in(turn: Turn) -> str:
+    if turn.tokens is None:
+        return "not used: the bot acts with its own identity (OAUTH_CONNECTION_NAME is not set)"
+    token = await turn.tokens.token()
+    if not token:
+        return "no: type signin"
+    who = who_signed_in(token)
+    return f"yes, as {who.name or who.upn}" + (f" ({who.upn})" if who.upn and who.upn != who.name else "")
 
 
 @command("cancel", area="General", usage="cancel", aliases=["stop", "quit"])

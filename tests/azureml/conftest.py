@@ -29,6 +29,7 @@ def services_of(teams):
 
 @pytest.fixture
 async def ml_bot(make_bot, azureml_sandbox):
-    """The bot with every setting the sandbox prints; model checks wait for their result before the card goes
+    """The bot with every setting the sandbox prints except per-user sign-in (decisions with the bot's identity;
+    tests/azureml/test_sign_in.py has the bot with it); model checks wait for their result before the card goes
     out (tests that want the progress card set ``pacing``)."""
-    return await make_bot(**azureml_sandbox.env, BOT_ADMINS="")
+    return await make_bot(**{**azureml_sandbox.env, "OAUTH_CONNECTION_NAME": ""}, BOT_ADMINS="")

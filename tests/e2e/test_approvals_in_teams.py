@@ -1,10 +1,14 @@
 """Approvals through a real Teams client (the Agents Playground in headless Chromium) against `python app.py` and
-the sandbox: Carol opens `approvals`, types a comment, approves Prod of Release-2 and sees the card updated; Dave
-meets the model-quality gate on QA of Release-3 (it ships TinyYOLO 3, which fails its check)."""
+the sandbox (its token service too: per-user sign-in is on): Carol opens `approvals`, types a comment, clicks
+Approve, is asked to sign in, signs in through the sign-in card (the sandbox's sign-in page in a popup, then the
+code it shows typed in the chat), and sees her decision made without clicking again, recorded in Azure DevOps
+under her name; Dave meets the model-quality gate on QA of Release-3 (it ships TinyYOLO 3, which fails its
+check)."""
 
 from __future__ import annotations
 
 import base64
+import json
 import urllib.request
 
 import pytest
@@ -14,12 +18,13 @@ from tests.e2e.teams_ui import Teams
 CHECK_S = 180.0  # the shipped model's check runs in its own process the first time
 
 
-def _control(settings: dict[str, str], path: str) -> None:
+def _control(settings: dict[str, str], path: str, method: str = "POST") -> object:
     auth = base64.b64encode(f":{settings['AZURE_DEVOPS_PAT']}".encode()).decode()
-    request = urllib.request.Request(f"{settings['SANDBOX_CONTROL_URL']}/{path}", data=b"{}", method="POST",
+    request = urllib.request.Request(f"{settings['SANDBOX_CONTROL_URL']}/{path}",
+                                     data=b"{}" if method == "POST" else None, method=method,
                                      headers={"Authorization": f"Basic {auth}", "Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=30) as response:
-        response.read()
+        return json.loads(response.read() or b"null")
 
 
 @pytest.fixture
@@ -30,19 +35,37 @@ def seeded(sandbox_settings: dict[str, str]):
     _control(sandbox_settings, "reset")
 
 
-def test_carol_approves_with_a_comment_and_sees_the_card_updated(teams_as, seeded) -> None:
+def test_carol_signs_in_approves_with_a_comment_and_sees_the_card_updated(teams_as, seeded,
+                                                                        sandbox_settings) -> None:
     teams: Teams = teams_as("carol")
     teams.open_personal_chat()
     teams.send("approvals")
     card = teams.last_card()
     text = teams.wait_for_text(card, "Approve Prod of Release-2?", CHECK_S)
-    assert "passes its test data" in text, text
+    assert "passes its test data" in text and "your own Azure DevOps identity" in text, text
     card.get_by_label("Comment (goes into Azure DevOps)").fill("Checked on the edge box.")
     teams.screenshot("approval-carol")
     teams.click_card_button("Approve", card)
+    teams.wait_for_text(card, "Sign in to Azure DevOps first")
+    sign_in = teams.page.get_by_role("button", name="Sign in", exact=True).last
+    sign_in.wait_for()
+    teams.screenshot("approval-carol-sign-in-card")
+    with teams.page.context.expect_page() as opened:  # the Playground opens the sign-in link in a new window
+        sign_in.click()
+    page = opened.value
+    page.wait_for_load_state()
+    page.locator("button[data-person='carol']").click()
+    code = page.locator("#magic-code").inner_text().strip()
+    page.screenshot(path=str(teams.artifacts / "approval-carol-sign-in-page.png"), full_page=True)
+    page.close()
+    assert code.isdigit() and len(code) == 6, code
+    reply = teams.send(code)
+    assert reply is not None and "Signed in to Azure DevOps as Carol Approver" in teams.last_reply().inner_text()
     text = teams.wait_for_text(card, "Approved: Prod of Release-2")
     teams.screenshot("approval-carol-approved")
     assert "Carol Approver" in text and "Checked on the edge box." in text, text
+    signed_in = _control(sandbox_settings, "signin", method="GET")
+    assert any(s["person"] == "carol" for s in signed_in), signed_in  # Azure DevOps recorded Carol herself
 
 
 def test_dave_meets_the_gate_on_version_3(teams_as, seeded) -> None:

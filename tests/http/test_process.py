@@ -58,7 +58,8 @@ def test_local_mode_announces_itself_listens_on_loopback_and_logs_no_secret(tmp_
             except OSError:
                 time.sleep(0.05)
         assert health == {"version": health["version"], "auth": "off", "backend": "sandbox",
-                          "backends": {"azure_devops": "sandbox"}}
+                          "backends": {"azure_devops": "sandbox"},
+                          "decisions": {"identity": "the bot's identity", "why": "OAUTH_CONNECTION_NAME is not set"}}
         listening = Path("/proc/net/tcp").read_text().splitlines()[1:]
         ours = [line.split()[1] for line in listening if line.split()[1].endswith(f":{port:04X}")]
         assert ours and all(address.startswith("0100007F:") for address in ours), ours  # 127.0.0.1 only

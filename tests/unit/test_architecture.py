@@ -8,7 +8,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BOT_FRAMEWORK_ALLOWED = {"bot/teams_edge.py", "bot/http_edge.py", "bot/outbound.py", "bot/proactive.py",
                          "bot/connector_retry.py", "bot/store/bot_state.py", "bot/store/state_codec.py",
-                         "bot/activity_shape.py", "bot/sdk_caches.py", "bot/reply_delivery.py", "bot/turn_clients.py"}
+                         "bot/activity_shape.py", "bot/sdk_caches.py", "bot/reply_delivery.py", "bot/turn_clients.py",
+                         "bot/sign_in_edge.py"}
 
 
 def imports(path: Path) -> set[str]:

@@ -297,7 +297,7 @@ def next_step_for(failure: Failure, *, doing: str = "", project: str = "", team:
 
 
 def to_user_error(failure: Failure, gave_up: GaveUp | None = None, what: str = "", *, project: str = "",
-                  team: str = "", unsure: bool = False) -> UserFacingError:
+                  team: str = "", unsure: bool = False, person: str = "") -> UserFacingError:
     """The card-ready error for a failed call, always with a next step; its ``answer`` keeps the status, the
     service's error type and Retry-After for handlers that look closer. ``project`` and ``team`` (the configured
     ones) make the next step for a 404 exact. ``unsure``: a write whose last answer was lost and whose effect could
@@ -306,6 +306,8 @@ def to_user_error(failure: Failure, gave_up: GaveUp | None = None, what: str = "
     status = failure.status
     answer = ServiceAnswer(status, failure.type_key, failure.retry_after)
     error: UserFacingError
+    if person and (failure.kind == "auth" or status == 403):
+        return _person_refused(failure, person, doing, answer)
     if failure.kind == "auth":
         error = ServiceUnavailable(
             "Azure DevOps did not accept the bot's credentials.",
@@ -350,21 +352,58 @@ def to_user_error(failure: Failure, gave_up: GaveUp | None = None, what: str = "
     return error
 
 
+def _person_refused(failure: Failure, person: str, doing: str, answer: ServiceAnswer) -> UserFacingError:
+    """A call made with a person's own token that Azure DevOps refused: their sign-in, or their permission."""
+    if failure.kind == "auth":
+        return NotAllowed(f"Azure DevOps did not accept {person}'s sign-in{doing}.",
+                          title="Azure DevOps refused your sign-in",
+                          next_step="Type signout, then signin, and try again. If it keeps happening, your account "
+                          "may not have access to the organization: ask a project administrator.", answer=answer)
+    return NotAllowed(f"Azure DevOps does not let {person} do this: {failure.message}",
+                      next_step="Ask a project administrator for the permission, or ask the person the approval "
+                      "or stage is assigned to.", answer=answer)
+
+
+class BearerToken(Authentication):
+    """msrest Authentication with a person's own Entra access token (per-user sign-in), used as it is."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self._token = token
+
+    def signed_session(self, session: Any = None) -> Any:
+        session = super().signed_session(session)
+        session.headers["Authorization"] = f"Bearer {self._token}"
+        return session
+
+
 class DevOpsClient:
     """The bot's one way into Azure DevOps (see the module docstring)."""
 
     def __init__(self, org_url: str, project: str, team: str, authentication: Authentication, *,
-                 policy: RetryPolicy | None = None, timeout_s: float = DEFAULT_TIMEOUT_S, max_workers: int = 16
-                 ) -> None:
+                 policy: RetryPolicy | None = None, timeout_s: float = DEFAULT_TIMEOUT_S, max_workers: int = 16,
+                 executor: ThreadPoolExecutor | None = None, person: str = "",
+                 areas_from: DevOpsClient | None = None) -> None:
         self.org_url = org_url.rstrip("/")
         self.project = project
         self.team = team
         self.policy = policy or RetryPolicy()
+        self.person = person  # whose own token this client calls with ("" = the bot's identity)
         self._auth = authentication
         self._timeout_s = timeout_s
-        self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="azure-devops")
+        self._owns_executor = executor is None
+        self._executor = executor or ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="azure-devops")
         self._clients: SdkClients | None = None
         self._clients_lock = threading.Lock()
+        self._areas_from = areas_from
+
+    def as_person(self, token: str, name: str) -> DevOpsClient:
+        """The same organization and project, called with a person's own token (they are the actor Azure DevOps
+        authorizes and records). Shares this client's threads and its resource-area lookup; kept for one
+        action only, so the token is not held beyond it."""
+        return DevOpsClient(self.org_url, self.project, self.team, BearerToken(token), policy=self.policy,
+                            timeout_s=self._timeout_s, executor=self._executor, person=name or "you",
+                            areas_from=self)
 
     @classmethod
     def from_settings(cls, settings: Settings, **kw: Any) -> DevOpsClient:
@@ -380,6 +419,9 @@ class DevOpsClient:
                 connection = connection_class(base_url=self.org_url, creds=self._auth,
                                               user_agent="college-bot")
                 connection.timeout_s = self._timeout_s
+                known = self._areas_from._clients if self._areas_from is not None else None
+                if known is not None and known.connection._resource_areas is not None:
+                    connection._resource_areas = known.connection._resource_areas  # the same organization's
                 self._clients = SdkClients(connection)
             return self._clients
 
@@ -403,11 +445,12 @@ class DevOpsClient:
             log.warning("azure devops call gave up", extra={"what": what, "attempts": exc.attempts,
                                                             "status": exc.last.status, "reason": exc.reason})
             raise to_user_error(exc.last, exc, what, project=self.project, team=self.team,
-                                unsure=exc.unsure) from None
+                                unsure=exc.unsure, person=self.person) from None
         except Failure as failure:
             log.info("azure devops call failed", extra={"what": what, "status": failure.status,
                                                         "type_key": failure.type_key})
-            raise to_user_error(failure, None, what, project=self.project, team=self.team) from None
+            raise to_user_error(failure, None, what, project=self.project, team=self.team,
+                                person=self.person) from None
 
     async def find(self, fn: Callable[[SdkClients], T], *, what: str = "", of_project: bool = False) -> T | None:
         """Like call (idempotent), but a 404 answers None instead of raising: for ``verify`` and lookups.
@@ -449,5 +492,6 @@ class DevOpsClient:
         return await self.call(send, idempotent=is_idempotent, verify=verify, what=what or f"{method} {location_id}")
 
     async def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._owns_executor:
+            self._executor.shutdown(wait=False, cancel_futures=True)
 
