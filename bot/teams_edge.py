@@ -91,6 +91,7 @@ class _TurnConversation:
     def __init__(self, ctx: TurnContext, dialogs: DialogSet | None) -> None:
         self._ctx = ctx
         self._dialogs = dialogs
+        self.updated: set[str] = set()  # the messages this turn replaced
 
     async def send(self, reply: Reply) -> str:
         return await send_reply(self._ctx, reply_activity(reply))
@@ -100,6 +101,7 @@ class _TurnConversation:
         activity.id = activity_id
         activity.type = ActivityTypes.message
         await update_reply(self._ctx, activity)
+        self.updated.add(activity_id)
 
     async def member_details(self, channel_user_id: str) -> MemberDetails | None:
         # botbuilder's TeamsInfo reads the activity's channelData as a mapping (Teams always sends one); an
@@ -421,8 +423,8 @@ class CollegeBot(ActivityHandler):
         card_id = str(pending.get("card") or "")
         turn = await self._turn(ctx, action=CardAction(str(pending.get("verb") or ""), data, card_id))
         reply = await dispatch.run_action(turn, self._services.registry)
-        if reply.card is None and not reply.text:
-            return
+        if (reply.card is None and not reply.text) or card_id in getattr(turn.conversation, "updated", ()):
+            return  # nothing to show, or the handler showed it on the card already
         if card_id and reply.card is not None:
             try:
                 await turn.conversation.update(card_id, reply)

@@ -47,7 +47,8 @@ def test_carol_signs_in_approves_with_a_comment_and_sees_the_card_updated(teams_
     teams.screenshot("approval-carol")
     teams.click_card_button("Approve", card)
     teams.wait_for_text(card, "Sign in to Azure DevOps first")
-    sign_in = teams.page.get_by_role("button", name="Sign in", exact=True).last
+    # the Playground draws the OAuth card as a hero card whose button is labelled by its tooltip
+    sign_in = teams.page.locator("[data-tid='hero-card-buttons'] button", has_text="Sign in").last
     sign_in.wait_for()
     teams.screenshot("approval-carol-sign-in-card")
     with teams.page.context.expect_page() as opened:  # the Playground opens the sign-in link in a new window
@@ -59,9 +60,10 @@ def test_carol_signs_in_approves_with_a_comment_and_sees_the_card_updated(teams_
     page.screenshot(path=str(teams.artifacts / "approval-carol-sign-in-page.png"), full_page=True)
     page.close()
     assert code.isdigit() and len(code) == 6, code
-    reply = teams.send(code)
-    assert reply is not None and "Signed in to Azure DevOps as Carol Approver" in teams.last_reply().inner_text()
+    teams.send(code)
+    teams.wait_for_text(teams.page.locator("body"), "Signed in to Azure DevOps as Carol Approver")
     text = teams.wait_for_text(card, "Approved: Prod of Release-2")
+
     teams.screenshot("approval-carol-approved")
     assert "Carol Approver" in text and "Checked on the edge box." in text, text
     signed_in = _control(sandbox_settings, "signin", method="GET")
