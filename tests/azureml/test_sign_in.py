@@ -188,3 +188,37 @@ async def test_azure_devops_refusing_the_person_is_said_as_their_refusal(signin_
     assert "Azure DevOps does not let Carol Approver do this" in text_of(card)
     outcomes = [(e.action, e.outcome) for e in await services_of(signin_bot).audit.latest(5)]
     assert ("approval.approved", "failed") in outcomes
+
+
+# the other ways a sign-in completes ----------------------------------------------------------------------------
+async def test_a_token_response_event_resumes_the_click(signin_bot, azureml_sandbox):
+    """Web Chat and the Playground hand the token over in a tokens/response event after a sign-in."""
+    await signin_bot.click(verbs.APPROVAL_DECIDE, {**CAROL_APPROVAL, "decision": "approved"}, who="carol",
+                           card_id="card-3")
+    session = azureml_sandbox.control.sign_in("carol")  # the sign-in the channel ran
+    sent = await signin_bot.send(signin_bot.activity("event", who="carol", name="tokens/response", value={
+        "connectionName": "AzureDevOps", "token": session["token"], "channelId": "msteams"}))
+    assert "Signed in to Azure DevOps as Carol Approver" in cards_text(sent)
+    assert approval(azureml_sandbox, 3).status == "approved"
+
+
+async def test_universal_actions_state_signs_in_before_the_action_runs(signin_bot, azureml_sandbox):
+    """Teams re-sends the clicked Action.Execute with the sign-in's code in ``state``."""
+    sent = await signin_bot.say("signin", who="carol")
+    code = await sign_in_page(oauth_cards(sent)[0]["buttons"][0]["value"], "carol")
+    status, body = await signin_bot.post(signin_bot.activity(
+        "invoke", who="carol", name="adaptiveCard/action", value={
+            "action": {"type": "Action.Execute", "verb": verbs.APPROVAL_DECIDE,
+                       "data": {**CAROL_APPROVAL, "decision": "approved"}}, "state": code, "trigger": "manual"}))
+    assert status == 200 and "Approved: Prod of Release-2" in text_of(body["value"])
+    assert approval(azureml_sandbox, 3).approved_by.unique_name == person("carol").upn
+
+
+async def test_single_sign_on_that_cannot_be_exchanged_asks_teams_for_the_button(signin_bot, azureml_sandbox):
+    status, body = await signin_bot.post(signin_bot.activity("invoke", who="carol", name="signin/tokenExchange",
+                                                             value={"id": "x1", "connectionName": "AzureDevOps",
+                                                                    "token": "not-a-token"}))
+    assert status == 412 and body["connectionName"] == "AzureDevOps"
+    status, _ = await signin_bot.post(signin_bot.activity("invoke", who="carol", name="signin/tokenExchange",
+                                                          value={"id": "x1", "connectionName": "Other", "token": "t"}))
+    assert status == 400
