@@ -44,6 +44,10 @@ def png(size: int, rgb: tuple[int, int, int], *, outline: bool = False) -> bytes
         b"IEND", b"")
 
 
+SIGN_IN_DOMAIN = "token.botframework.com"
+"""The Bot Framework token service's sign-in pages: Teams opens the sign-in card's link only for a valid domain."""
+
+
 def manifest(bot_id: str, commands: list[tuple[str, str]], *, version: str, website: str,
              valid_domains: list[str]) -> dict:
     menu = [{"title": name, "description": help_line[:4000]} for name, help_line in commands[:MAX_COMMANDS]]
@@ -71,7 +75,7 @@ def manifest(bot_id: str, commands: list[tuple[str, str]], *, version: str, webs
             "commandLists": [{"scopes": ["personal", "team", "groupChat"], "commands": menu}],
         }],
         "permissions": ["identity", "messageTeamMembers"],
-        "validDomains": valid_domains,
+        "validDomains": list(dict.fromkeys([SIGN_IN_DOMAIN, *valid_domains])),
     }
 
 

@@ -22,5 +22,6 @@ def test_package_is_valid_and_lists_the_commands(tmp_path):
         assert package.read("color.png").startswith(b"\x89PNG")
     errors = [e.message for e in Draft4Validator(json.loads(SCHEMA.read_text())).iter_errors(data)]
     assert errors == []
+    assert data["validDomains"] == ["token.botframework.com"]  # the sign-in card's pages (per-user sign-in)
     titles = [c["title"] for c in data["bots"][0]["commandLists"][0]["commands"]]
     assert titles == [spec.name for spec in REGISTRY.commands][:12]
