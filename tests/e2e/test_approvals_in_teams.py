@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from tests.e2e.teams_ui import Teams
+from tests.e2e.teams_ui import CARD, Teams
 
 CHECK_S = 180.0  # the shipped model's check runs in its own process the first time
 
@@ -34,8 +34,10 @@ def test_carol_approves_with_a_comment_and_sees_the_card_updated(teams_as, seede
     teams: Teams = teams_as("carol")
     teams.open_personal_chat()
     teams.send("approvals")
-    card = teams.last_card()
-    text = teams.wait_for_text(card, "Approve Prod of Release-2?", CHECK_S)
+    # oldest first: her release approval, then her YAML pipeline approval (the answer's own card, sent last)
+    teams.wait_for_text(teams.last_card(), "Approve tinyyolo-edge-deploy run 20261128.1?", CHECK_S)
+    card = teams.page.locator(CARD).filter(has_text="Approve Prod of Release-2?").last
+    text = teams.wait_for_text(card, "Approve Prod of Release-2?")
     assert "passes its test data" in text, text
     card.get_by_label("Comment (goes into Azure DevOps)").fill("Checked on the edge box.")
     teams.screenshot("approval-carol")
