@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.services.devops.model import Approval, PendingApproval, RunApproval, ShippedArtifact
+from bot.services.devops.model import Approval, PendingApproval, Previous, RunApproval, ShippedArtifact
 from cards import verbs
 from cards.common import (
     Card,
@@ -37,8 +37,16 @@ def gated(verdict: dict[str, Any] | None, shipped: ShippedArtifact | None) -> bo
     return shipped is not None and verdict_of(verdict) != "pass"
 
 
+def change_words(version: str, previous: Previous) -> str:
+    """The version shipped against the one the stage before shipped: "version 3, was 2 in QA (Release-2)"."""
+    where = f"in {previous.stage} ({previous.release})"
+    if previous.version == version:
+        return f"version {version}, the same as {where}"
+    return f"version {version}, was {previous.version} {where}"
+
+
 def approval_card(approval: Approval, *, now: datetime, shipped: Sequence[ShippedArtifact] = (),
-                  verdict: dict[str, Any] | None = None, note: str = "") -> Card:
+                  verdict: dict[str, Any] | None = None, note: str = "", previous: Previous | None = None) -> Card:
     model = next((a for a in shipped if a.is_azure_ml_model and a.model), None)
     title = f"Approve {approval.stage} of {approval.release_name}?"
     since = f"requested {ago(approval.created_on, now)}" if approval.created_on else ""
@@ -47,6 +55,8 @@ def approval_card(approval: Approval, *, now: datetime, shipped: Sequence[Shippe
     pairs += [(a.alias, f"{a.type} {a.version}".strip()) for a in shipped if not (a.is_azure_ml_model and a.model)]
     if model is not None:
         pairs.append(("Model", f"{model.model} version {model.version}: {verdict_words(verdict)}"))
+        if previous is not None:
+            pairs.append(("Change", change_words(model.version, previous)))
     body.append(facts(pairs))
     if note:
         body.append(text(note, color="Attention", weight="Bolder"))

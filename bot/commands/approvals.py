@@ -32,8 +32,8 @@ from bot.services.devops import yaml_approvals
 from bot.services.devops.approvals import Approvers, decide, pending_approvals, read_approval
 from bot.services.devops.backend import AZURE_DEVOPS
 from bot.services.devops.client import DevOpsClient
-from bot.services.devops.model import Approval, PendingApproval, RunApproval, ShippedArtifact
-from bot.services.devops.releases import read_release
+from bot.services.devops.model import Approval, PendingApproval, Previous, RunApproval, ShippedArtifact
+from bot.services.devops.releases import read_release, recent_releases
 from bot.services.devops.yaml_approvals import pending_run_approvals, read_run_approval
 from bot.turn import Reply, Turn
 from cards import verbs
@@ -54,6 +54,7 @@ from cards.connections import ago
 AREA = "Releases"
 MAX_CARDS = 5
 MAX_APPROVE_ALL = 20
+RECENT_RELEASES = 25  # where the version the stage before shipped is looked for
 DECISIONS = {"approved": "Approved", "rejected": "Rejected"}
 GATE_NOTE = "Not approved: the model does not pass its check. Tick the override and give a reason, or reject."
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -88,12 +89,32 @@ async def _shipped(turn: Turn, release_id: int) -> tuple[list[ShippedArtifact], 
     return artifacts, await model_checks(services).check(version)
 
 
+async def _before(turn: Turn, approval: Approval) -> Previous | None:
+    """The model version the stage before the approval's shipped last: this release's, or the newest release of
+    the definition that succeeded there (None when there is no earlier stage, or no model artifact)."""
+    devops = turn.services.client(AZURE_DEVOPS)
+    release = await read_release(devops, approval.release_id)
+    names = [s.name for s in release.stages]
+    if approval.stage not in names or names.index(approval.stage) == 0:
+        return None
+    earlier = names[names.index(approval.stage) - 1]
+    for candidate in [release, *await recent_releases(devops, top=RECENT_RELEASES)]:
+        if candidate.definition != release.definition:
+            continue
+        stage = next((s for s in candidate.stages if s.name == earlier), None)
+        model = next((a for a in candidate.artifacts if a.is_azure_ml_model and a.model and a.version), None)
+        if stage is not None and model is not None and stage.status in ("succeeded", "partiallySucceeded"):
+            return Previous(stage=earlier, version=model.version, release=candidate.name)
+    return None
+
+
 async def _approval_reply(turn: Turn, approval: PendingApproval, note: str = "") -> Reply:
     now = turn.services.clock()
     if isinstance(approval, RunApproval):
         return Reply(card=run_approval_card(approval, now=now, note=note))
-    shipped, verdict = await _shipped(turn, approval.release_id)
-    return Reply(card=approval_card(approval, now=now, shipped=shipped, verdict=verdict, note=note))
+    (shipped, verdict), previous = await asyncio.gather(_shipped(turn, approval.release_id), _before(turn, approval))
+    return Reply(card=approval_card(approval, now=now, shipped=shipped, verdict=verdict, note=note,
+                                    previous=previous))
 
 
 async def _approvals(turn: Turn) -> Reply:

@@ -231,3 +231,17 @@ async def test_approve_all_by_someone_else_is_refused_for_each(ml_bot, azureml_s
     _status, result = await ml_bot.click(action["verb"], action["data"], who="bob")
     assert text_of(result).count("refused: Only Carol Approver may decide this approval") == 2
     assert patches(azureml_sandbox, since) == []
+
+
+# ---- the version the stage before shipped ------------------------------------------------------------------------
+async def test_a_release_approval_card_shows_the_version_against_the_stage_before(ml_bot, azureml_sandbox):
+    cards = await cards_of(ml_bot, "approvals", "carol")
+    carol = next(c for c in cards if "Approve Prod of Release-2?" in text_of(c))
+    assert "Change version 2, the same as in QA (Release-2)" in text_of(carol)
+    from azure.devops.v7_1.release.models import ReleaseEnvironmentUpdateMetadata
+
+    release = azureml_sandbox.control.connection().clients_v7_1.get_release_client()
+    dev = next(e for e in release.get_release("College", 3).environments if e.name == "Dev")
+    release.update_release_environment(ReleaseEnvironmentUpdateMetadata(status="inProgress"), "College", 3, dev.id)
+    [dave] = [c for c in await cards_of(ml_bot, "approvals", "dave") if "Release-3" in text_of(c)]
+    assert "Change version 3, was 2 in Dev (Release-2)" in text_of(dave)  # Dev of Release-3 is deploying again

@@ -403,6 +403,15 @@ class PipelineRun:
 
 
 @dataclass(frozen=True)
+class Previous:
+    """The model version the stage before an approval's stage shipped last (for "version 3, was 2 in QA")."""
+
+    stage: str
+    version: str
+    release: str  # the release that shipped it there
+
+
+@dataclass(frozen=True)
 class Release:
     id: int
     name: str
