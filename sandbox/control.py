@@ -156,7 +156,7 @@ async def _pending_approval(sandbox: Sandbox, request: web.Request, body: dict) 
         if approver is None:
             return _problem("approver must be a person's key (carol)")
         if "run_id" in body:
-            run = world.runs.get(body.get("run_id"))
+            run = world.runs.get(body["run_id"]) if isinstance(body["run_id"], int) else None
             env = next((e for e in world.environments.values() if e["name"] == body.get("environment")), None)
             if run is None or env is None or run["state"] != "inProgress":
                 return _problem("needs run_id (a run in progress) and environment (an environment's name)")
@@ -165,7 +165,7 @@ async def _pending_approval(sandbox: Sandbox, request: web.Request, body: dict) 
                 return _problem("that run has an approval for that environment already")
             approval = pipelines.new_approval(world, run, {**env, "approvers": [approver]}, at)
             return _json({"run_id": run["id"], "environment": env["name"], "approval_id": approval["id"]}, 201)
-        release = world.releases.get(body.get("release_id"))
+        release = world.releases.get(body.get("release_id")) if isinstance(body.get("release_id"), int) else None
         env = next((e for e in (release or {}).get("environments", []) if e["name"] == body.get("stage")), None)
         if env is None or env["status"] != "queued" or not releases.pending_approvals(world, env):
             return _problem("needs release_id (a release) and stage (its stage that waits for approvals)")

@@ -311,7 +311,7 @@ async def handle_approve_all(turn: Turn, data: dict) -> Reply:
     kind, raw_ids = str(data.get("kind", "")), data.get("approvals")
     group_id = int_of(data, kind) if kind in ("release", "run") else 0
     ids = [str(i) for i in raw_ids[:MAX_APPROVE_ALL]] if isinstance(raw_ids, list) else []
-    ids = [i for i in ids if (i.isdigit() if kind == "release" else _GUID.match(i))]
+    ids = [i for i in ids if (i.isdigit() and len(i) < 10 if kind == "release" else _GUID.match(i))]
     if not group_id or not ids:
         return Reply(card=nothing_waits_card(turn.actor.name))
     comment = str(data.get(COMMENT, "") or "").strip()[:500]
