@@ -191,6 +191,21 @@ async def test_approve_all_for_a_run_decides_and_reports_each(carol_bot, azureml
                for i in action["data"]["approvals"])
 
 
+async def test_approve_all_clicked_twice_with_a_card_click_between_decides_each_once(carol_bot, azureml_sandbox):
+    azureml_sandbox.control.pending_approval("carol", run_id=RUN, environment="edge-staging")
+    cards = await cards_of(carol_bot, "approvals", "carol")
+    action, single = approve_all_of(cards), card_actions(cards[-2])[0]
+    assert single["verb"] == verbs.RUN_APPROVAL_DECIDE and single["data"]["approval"] in action["data"]["approvals"]
+    since = azureml_sandbox.control.last_seq()
+    answers = await asyncio.gather(carol_bot.click(action["verb"], action["data"], who="carol"),
+                                   carol_bot.click_action(single, who="carol"),
+                                   carol_bot.click(action["verb"], action["data"], who="carol"))
+    assert len(patches(azureml_sandbox, since)) == 2  # one per approval, whatever the clicks
+    results = [text_of(card) for _, card in (answers[0], answers[2])]
+    assert sum(t.count("approved by Carol Approver") + t.count(") approved") for t in results) == 4
+    assert all(a["status"] == "approved" for a in run_approvals(azureml_sandbox))
+
+
 async def test_approve_all_for_a_release_reports_one_decided_elsewhere(ml_bot, azureml_sandbox):
     from azure.devops.v7_1.release.models import ReleaseApproval
 
