@@ -91,14 +91,19 @@ async def _shipped(turn: Turn, release_id: int) -> tuple[list[ShippedArtifact], 
 
 async def _before(turn: Turn, approval: Approval) -> Previous | None:
     """The model version the stage before the approval's shipped last: this release's, or the newest release of
-    the definition that succeeded there (None when there is no earlier stage, or no model artifact)."""
+    the definition that succeeded there (None when there is no earlier stage, or no model artifact). Best effort:
+    the card goes out without it when Azure DevOps cannot say."""
     devops = turn.services.client(AZURE_DEVOPS)
-    release = await read_release(devops, approval.release_id)
-    names = [s.name for s in release.stages]
-    if approval.stage not in names or names.index(approval.stage) == 0:
+    try:
+        release = await read_release(devops, approval.release_id)
+        names = [s.name for s in release.stages]
+        if approval.stage not in names or names.index(approval.stage) == 0:
+            return None
+        recent = await recent_releases(devops, top=RECENT_RELEASES)
+    except UserFacingError:
         return None
     earlier = names[names.index(approval.stage) - 1]
-    for candidate in [release, *await recent_releases(devops, top=RECENT_RELEASES)]:
+    for candidate in [release, *recent]:
         if candidate.definition != release.definition:
             continue
         stage = next((s for s in candidate.stages if s.name == earlier), None)
