@@ -108,6 +108,16 @@ async def test_carol_sees_the_yaml_approval_and_approves_it_with_a_comment(carol
     assert not [c for c in await cards_of(carol_bot, "approvals", "carol") if "20261128.1?" in text_of(c)]
 
 
+async def test_an_admin_sees_every_approval_classic_and_yaml_oldest_first(make_bot, azureml_sandbox):
+    from tests.harness.people import person
+
+    bot = await make_bot(**azureml_sandbox.env, BOT_ADMINS=person("alice").aad_object_id)
+    titles = [card_texts(c)[0] for c in await cards_of(bot, "approvals", "alice")]
+    assert titles == ["Approve Prod of Release-2?", "Approve tinyyolo-edge-deploy run 20261128.1?",
+                      "Approve QA of Release-3?"]  # requested 26 h, 5 h and 3 h ago
+    assert not [t for t in titles if t.startswith("Approve all")]  # none is hers
+
+
 async def test_others_are_refused_and_nothing_is_sent(carol_bot, azureml_sandbox):
     approval_id = seeded_approval(azureml_sandbox)
     assert not [c for c in await cards_of(carol_bot, "approvals", "bob") if "20261128.1" in text_of(c)]
