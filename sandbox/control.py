@@ -14,6 +14,7 @@ from aiohttp import web
 from .clock import iso
 from .faults import FaultError
 from .http import auth
+from .state import pipelines, releases
 from .state.seed import college_team
 from .tokenservice import control as signins
 
@@ -139,6 +140,39 @@ async def _deploy_outcome(sandbox: Sandbox, request: web.Request, body: dict) ->
     return _json({"release_id": release["id"], "stage": env["name"], "outcome": body["outcome"]})
 
 
+def _person(sandbox: Sandbox, key: object) -> str | None:
+    """The storage key of a seeded person (``carol``), or None."""
+    person = next((p for p in college_team()["people"] if p["key"] == key), None)
+    return sandbox.world.user_by_principal_name(person["upn"]).storage_key if person else None
+
+
+async def _pending_approval(sandbox: Sandbox, request: web.Request, body: dict) -> web.Response:
+    """One more pending approval for a person: ``{release_id, stage, approver}`` (a classic pre-deployment approval
+    of a stage that waits for its approvals) or ``{run_id, environment, approver}`` (a YAML environment approval of a
+    run). As a stage with a second approver (a person and a group they are in) or a run reaching a second guarded
+    environment would have it."""
+    with sandbox.lock:
+        world, approver = sandbox.world, _person(sandbox, body.get("approver"))
+        if approver is None:
+            return _problem("approver must be a person's key (carol)")
+        if "run_id" in body:
+            run = world.runs.get(body["run_id"]) if isinstance(body["run_id"], int) else None
+            env = next((e for e in world.environments.values() if e["name"] == body.get("environment")), None)
+            if run is None or env is None or run["state"] != "inProgress":
+                return _problem("needs run_id (a run in progress) and environment (an environment's name)")
+            at = sandbox.clock.now()
+            if pipelines.new_approval_id(run, env) in world.pipeline_approvals:
+                return _problem("that run has an approval for that environment already")
+            approval = pipelines.new_approval(world, run, {**env, "approvers": [approver]}, at)
+            return _json({"run_id": run["id"], "environment": env["name"], "approval_id": approval["id"]}, 201)
+        release = world.releases.get(body.get("release_id")) if isinstance(body.get("release_id"), int) else None
+        env = next((e for e in (release or {}).get("environments", []) if e["name"] == body.get("stage")), None)
+        if env is None or env["status"] != "queued" or not releases.pending_approvals(world, env):
+            return _problem("needs release_id (a release) and stage (its stage that waits for approvals)")
+        approval = releases.add_approval(world, release, env, approver, sandbox.clock.now())
+        return _json({"release_id": release["id"], "stage": env["name"], "approval_id": approval["id"]}, 201)
+
+
 async def _sign_in(sandbox: Sandbox, request: web.Request, body: dict) -> web.Response:
     try:
         return _json(signins.sign_in(sandbox, body))
@@ -169,6 +203,7 @@ _ROUTES = {
     ("POST", "clock"): _advance_clock,
     ("GET", "pats"): _pats,
     ("POST", "deploy_outcome"): _deploy_outcome,
+    ("POST", "pending_approval"): _pending_approval,
     ("POST", "signin"): _sign_in,
     ("POST", "signout"): _sign_out,
     ("GET", "signin"): _signed_in,

@@ -112,6 +112,11 @@ class DevOpsSandbox:
         """How the stage's next (or running) deployment ends: ``failed`` or ``succeeded``."""
         return self._call("POST", "deploy_outcome", {"release_id": release_id, "stage": stage, "outcome": outcome})
 
+    def pending_approval(self, approver: str, **where: object) -> dict:
+        """One more pending approval for ``approver``: ``release_id=, stage=`` (classic) or ``run_id=,
+        environment=`` (YAML)."""
+        return self._call("POST", "pending_approval", {**where, "approver": approver})
+
     # ---- token service (per-user sign-in) -----------------------------------------------------
     @property
     def oauth_url(self) -> str:

@@ -9,6 +9,7 @@ from bot.commands import (  # noqa: F401  (registration by import)
     general,
     models,
     onboarding,
+    pipelines,
     releases,
     repos,
     sign_in,

@@ -45,9 +45,13 @@ def seed(world: World, specs: list[dict], user: Callable[[str], str], now: datet
             run_id += 1
 
 
+def new_approval_id(run: dict, env: dict) -> str:
+    return stable_id("pipeline-approval", str(run["id"]), env["name"])
+
+
 def new_approval(world: World, run: dict, env: dict, at: datetime) -> dict:
     """A pending approval of ``run`` for ``env``: one step per approver, the requester blocked."""
-    approval_id = stable_id("pipeline-approval", str(run["id"]), env["name"])
+    approval_id = new_approval_id(run, env)
     steps = [{"assigned": key, "actual": None, "status": "pending", "comment": None, "initiated": at,
               "modified": at, "order": order} for order, key in enumerate(env["approvers"], start=1)]
     approval = {"id": approval_id, "run_id": run["id"], "environment_id": env["id"], "status": "pending",

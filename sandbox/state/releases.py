@@ -61,13 +61,19 @@ def reach(world: World, release: dict, env: dict, at: datetime, requested_by: st
                             "status": "notDeployed", "operation": "pending", "started_on": None})
     approvers = _definition_env(world, release, env)["approvers"]
     for rank, approver in enumerate(approvers, start=1):
-        approval_id = world.next_approval_id
-        world.next_approval_id += 1
-        world.approvals[approval_id] = {
-            "id": approval_id, "release_id": release["id"], "environment_id": env["id"], "approver": approver,
-            "status": "pending", "approved_by": None, "comments": "", "created": at, "modified": at,
-            "attempt": env["attempt"], "rank": rank, "revision": 1, "history": []}
+        add_approval(world, release, env, approver, at, rank)
     env["ready_at"] = None if approvers else at
+
+
+def add_approval(world: World, release: dict, env: dict, approver: str, at: datetime, rank: int = 1) -> dict:
+    """A pending pre-deployment approval of the stage's current attempt for ``approver``."""
+    approval_id = world.next_approval_id
+    world.next_approval_id += 1
+    world.approvals[approval_id] = approval = {
+        "id": approval_id, "release_id": release["id"], "environment_id": env["id"], "approver": approver,
+        "status": "pending", "approved_by": None, "comments": "", "created": at, "modified": at,
+        "attempt": env["attempt"], "rank": rank, "revision": 1, "history": []}
+    return approval
 
 
 def pending_approvals(world: World, env: dict) -> list[dict]:

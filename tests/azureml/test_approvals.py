@@ -32,7 +32,8 @@ def patches(sandbox, since: int) -> list[dict]:
 
 
 async def test_carol_sees_her_approval_and_approves_it_with_a_comment(ml_bot, azureml_sandbox):
-    card = await ml_bot.ask("approvals", who="carol")
+    sent = await ml_bot.say("approvals", who="carol")  # her release approval, then her YAML one (the newer)
+    card = next(s.card for s in sent if s.cards and "Release-2" in text_of(s.card))
     text = text_of(card)
     assert "Approve Prod of Release-2?" in text and "TinyYOLO version 2: ✅ passes its test data" in text
     assert "Approve anyway" not in {a["title"] for a in card_actions(card)}

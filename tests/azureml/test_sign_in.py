@@ -30,6 +30,12 @@ def oauth_cards(sent) -> list[dict]:
     return [a["content"] for s in sent for a in s.activity.get("attachments") or [] if a.get("contentType") == OAUTH]
 
 
+async def release_card(bot, who: str = "carol") -> dict:
+    """Her classic release approval's card among the approvals cards (the YAML one comes too)."""
+    cards = [s.card for s in await bot.say("approvals", who=who) if s.cards]
+    return next(c for c in cards if "Approve Prod of Release-2?" in text_of(c))
+
+
 def cards_text(sent) -> str:
     return " ".join(" ".join(card_texts(c)) for s in sent for c in s.cards).replace("\\", "")
 
@@ -83,7 +89,7 @@ async def test_a_wrong_or_used_code_signs_no_one_in(signin_bot, azureml_sandbox)
 
 
 async def test_approve_before_signing_in_asks_to_sign_in_then_decides_as_carol(signin_bot, azureml_sandbox):
-    card = await signin_bot.ask("approvals", who="carol")
+    card = await release_card(signin_bot)
     assert "Decided with your own Azure DevOps identity" in text_of(card)
     since = azureml_sandbox.control.last_seq()
     before = len(signin_bot.connector.sent)
@@ -144,7 +150,7 @@ async def test_a_signed_in_member_who_is_not_the_approver_is_refused(signin_bot,
 
 
 async def test_without_a_connection_the_bot_decides_and_says_so(ml_bot, azureml_sandbox):
-    card = await ml_bot.ask("approvals", who="carol")
+    card = await release_card(ml_bot)
     assert "Decided with the bot's own Azure DevOps identity" in text_of(card)
     assert "Sign-in is not set up" in text_of(await ml_bot.ask("signin", who="carol"))
     _status, decided = await ml_bot.click(verbs.APPROVAL_DECIDE, {**CAROL_APPROVAL, "decision": "approved"},
@@ -222,3 +228,38 @@ async def test_single_sign_on_that_cannot_be_exchanged_asks_teams_for_the_button
     status, _ = await signin_bot.post(signin_bot.activity("invoke", who="carol", name="signin/tokenExchange",
                                                           value={"id": "x1", "connectionName": "Other", "token": "t"}))
     assert status == 400
+
+
+async def test_a_yaml_approval_is_decided_as_carol_after_she_signs_in(signin_bot, azureml_sandbox):
+    """Azure DevOps lets only the approver's own identity decide a YAML approval: with sign-in, that is Carol."""
+    from tests.azureml.test_yaml_approvals import RUN, run_approval, seeded_approval
+
+    approval_id = seeded_approval(azureml_sandbox)
+    before = len(signin_bot.connector.sent)
+    click = {"approval": approval_id, "run": RUN, "decision": "approved", "comment": "Edge box checked."}
+    _status, waiting = await signin_bot.click(verbs.RUN_APPROVAL_DECIDE, click, who="carol", card_id="card-5")
+    assert "Sign in to Azure DevOps first" in text_of(waiting)
+    [prompt] = oauth_cards(signin_bot.connector.sent[before:])
+    code = await sign_in_page(prompt["buttons"][0]["value"], "carol")
+    after = await signin_bot.say(code, who="carol")
+    assert "Approved: tinyyolo-edge-deploy run 20261128.1" in cards_text([s for s in after if s.kind == "update"])
+    step = run_approval(azureml_sandbox, approval_id)["steps"][0]
+    assert step["actualApprover"]["displayName"] == "Carol Approver"
+    assert step["comment"] == "Edge box checked. (decided in Microsoft Teams)"
+
+
+async def test_approve_all_asks_to_sign_in_first_then_approves_each(signin_bot, azureml_sandbox):
+    from tests.azureml.test_yaml_approvals import RUN, run_approval, seeded_approval
+
+    first = seeded_approval(azureml_sandbox)
+    second = azureml_sandbox.control.pending_approval("carol", run_id=RUN, environment="edge-staging")["approval_id"]
+    before = len(signin_bot.connector.sent)
+    data = {"kind": "run", "run": RUN, "approvals": [first, second]}
+    _status, asked = await signin_bot.click(verbs.APPROVALS_APPROVE_ALL, data, who="carol", card_id="card-6")
+    assert "Sign in to Azure DevOps first" in text_of(asked)
+    [prompt] = oauth_cards(signin_bot.connector.sent[before:])
+    code = await sign_in_page(prompt["buttons"][0]["value"], "carol")
+    await signin_bot.say(code, who="carol")
+    for approval_id in (first, second):
+        assert run_approval(azureml_sandbox, approval_id)["steps"][0]["actualApprover"]["displayName"] == \
+            "Carol Approver"

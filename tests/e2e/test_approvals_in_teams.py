@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from tests.e2e.teams_ui import Teams
+from tests.e2e.teams_ui import CARD, Teams
 
 CHECK_S = 180.0  # the shipped model's check runs in its own process the first time
 
@@ -40,8 +40,12 @@ def test_carol_signs_in_approves_with_a_comment_and_sees_the_card_updated(teams_
     teams: Teams = teams_as("carol")
     teams.open_personal_chat()
     teams.send("approvals")
-    card = teams.last_card()
-    text = teams.wait_for_text(card, "Approve Prod of Release-2?", CHECK_S)
+    # oldest first: her release approval, then her YAML pipeline approval (the answer's own card, sent last)
+    teams.wait_for_text(teams.last_card(), "Approve tinyyolo-edge-deploy run 20261128.1?", CHECK_S)
+    cards = teams.page.locator(CARD)  # by position: the card keeps its place when its text changes
+    card = cards.nth(next(i for i in reversed(range(cards.count()))
+                          if "Approve Prod of Release-2?" in cards.nth(i).inner_text()))
+    text = card.inner_text()
     assert "passes its test data" in text and "your own Azure DevOps identity" in text, text
     card.get_by_label("Comment (goes into Azure DevOps)").fill("Checked on the edge box.")
     teams.screenshot("approval-carol")

@@ -102,3 +102,24 @@ def test_fault_after_the_patch_the_decision_took_effect(devops_sandbox, clients)
     assert waiting(clients) == []
     devops_sandbox.reset()
     assert [a["id"] for a in waiting(clients)] == [approval_id]  # the seed's id is stable
+
+
+def test_the_control_api_adds_a_pending_approval_to_a_run_and_to_a_release_stage(devops_sandbox, clients):
+    from tests.sandbox_fixtures import ControlError
+
+    added = devops_sandbox.pending_approval("carol", run_id=102, environment="edge-staging")
+    pending = waiting(clients)
+    assert [a["pipeline"]["owner"]["id"] for a in pending] == [102, 102] and added["approval_id"] == pending[1]["id"]
+    assert pending[1]["steps"][0]["assignedApprover"]["uniqueName"] == PEOPLE["carol"]["upn"]
+    decided = approvals(pipelines_client(devops_sandbox, "carol"), "PATCH",
+                        [{"approvalId": a["id"], "status": "approved"} for a in pending])
+    assert [a["status"] for a in decided] == ["approved", "approved"]
+    stage = devops_sandbox.pending_approval("carol", release_id=2, stage="Prod")
+    mine = clients.release.get_approvals(P, assigned_to_filter=PEOPLE["carol"]["upn"], release_ids_filter=[2])
+    assert sorted(a.id for a in mine) == [3, stage["approval_id"]]
+    for wrong in ({"run_id": 101, "environment": "edge-staging"},  # completed
+                  {"run_id": 102, "environment": "edge-staging"},  # has one already
+                  {"release_id": 1, "stage": "QA"},  # failed: waits for no approval
+                  {"release_id": 2, "stage": "Prod", "approver": "nobody"}):
+        with pytest.raises(ControlError):
+            devops_sandbox.pending_approval(wrong.pop("approver", "carol"), **wrong)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from bot.errors import NotFound
 from bot.services.devops.client import DevOpsClient, SdkClients
-from bot.services.devops.model import Approval
+from bot.services.devops.model import Approval, PendingApproval
 from bot.services.devops.releases import approval_from_model
 
 TTL_S = 120.0
@@ -83,13 +83,15 @@ class Approvers:
         self._known: dict[str, tuple[float, frozenset[str]]] = {}
 
     async def object_ids(self, approval: Approval) -> frozenset[str]:
-        descriptor = approval.approver_descriptor
+        return await self.object_ids_of(approval.approver_descriptor, approval.approver_is_group)
+
+    async def object_ids_of(self, descriptor: str, group: bool) -> frozenset[str]:
+        """The Entra object ids of a person (``descriptor``), or of every member of a group (nested)."""
         if not descriptor:
             return frozenset()
         known = self._known.get(descriptor)
         if known is not None and self._clock() - known[0] < TTL_S:
             return known[1]
-        group = approval.approver_is_group
 
         def read(c: SdkClients) -> frozenset[str]:
             if not group:
@@ -104,5 +106,17 @@ class Approvers:
         self._known[descriptor] = (self._clock(), ids)
         return ids
 
-    async def may_decide(self, approval: Approval, aad_object_id: str) -> bool:
-        return bool(aad_object_id) and aad_object_id.lower() in await self.object_ids(approval)
+    async def may_decide(self, approval: PendingApproval, aad_object_id: str) -> bool:
+        """Whether the person is the approval's assigned approver (a YAML one: of a pending step, and not blocked)."""
+        if not aad_object_id:
+            return False
+        me = aad_object_id.lower()
+        if isinstance(approval, Approval):
+            return me in await self.object_ids(approval)
+        for blocked in approval.blocked:
+            if me in await self.object_ids_of(blocked.descriptor, blocked.is_group):
+                return False
+        for assigned in approval.waiting_for:
+            if me in await self.object_ids_of(assigned.descriptor, assigned.is_group):
+                return True
+        return False

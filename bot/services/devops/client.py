@@ -71,6 +71,7 @@ _CLIENTS = {
     "extensions": "get_extension_management_client",
     "release": "get_release_client",
     "location": "get_location_client",
+    "pipelines": "get_pipelines_client",
 }
 
 
@@ -210,6 +211,7 @@ class SdkClients:
     extensions = property(lambda self: self.get("extensions"))
     release = property(lambda self: self.get("release"))
     location = property(lambda self: self.get("location"))
+    pipelines = property(lambda self: self.get("pipelines"))
 
 
 @dataclass(frozen=True)

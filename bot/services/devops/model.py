@@ -253,6 +253,111 @@ class Approval:
     def pending(self) -> bool:
         return self.status == "pending"
 
+    # the shape every pending approval shares (classic and YAML), for the cards and the decision
+    @property
+    def what(self) -> str:
+        return f"{self.stage} of {self.release_name}"
+
+    @property
+    def lock_key(self) -> tuple[str, int]:
+        return ("release", self.id)
+
+    @property
+    def group(self) -> tuple[str, int]:
+        """What "Approve all" covers: the release."""
+        return ("release", self.release_id)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """An IdentityRef: a person or a group (``is_group``), with its Azure DevOps id and Graph descriptor."""
+
+    name: str
+    id: str = ""
+    descriptor: str = ""
+    is_group: bool = False
+
+
+@dataclass(frozen=True)
+class ApprovalStep:
+    """One approver's step of a YAML environment approval."""
+
+    assigned: Identity
+    status: str  # pending | approved | rejected | skipped | ...
+    actual: Identity | None = None  # who decided it (a member, when a group was assigned)
+    comment: str = ""
+    modified_on: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RunApproval:
+    """A YAML pipeline run's approval (an environment's Approvals check). The approvals API names the pipeline and
+    the run, not the environment: ``stage`` is its instructions' stand-in only when nothing better is known."""
+
+    id: str  # a GUID
+    status: str  # uninitiated | pending | approved | rejected | skipped | canceled | timedOut | failed
+    steps: tuple[ApprovalStep, ...] = ()
+    blocked: tuple[Identity, ...] = ()  # may not decide (the run's requester when "requester cannot approve")
+    instructions: str = ""
+    min_required: int = 1
+    created_on: datetime | None = None
+    modified_on: datetime | None = None
+    pipeline_id: int = 0
+    pipeline: str = ""
+    run_id: int = 0
+    run_name: str = ""
+    run_url: str = ""
+    stage: str = ""  # the environment, when known
+
+    @property
+    def pending(self) -> bool:
+        return self.status == "pending"
+
+    @property
+    def waiting_for(self) -> tuple[Identity, ...]:
+        return tuple(s.assigned for s in self.steps if s.status in ("pending", "deferred"))
+
+    @property
+    def approver(self) -> str:
+        """Who it waits for (or waited for), by name."""
+        people = self.waiting_for or tuple(s.assigned for s in self.steps)
+        return ", ".join(dict.fromkeys(p.name for p in people)) or "its approvers"
+
+    @property
+    def decided_step(self) -> ApprovalStep | None:
+        return next((s for s in reversed(self.steps)
+                     if s.status not in ("pending", "deferred", "uninitiated") and s.actual is not None), None)
+
+    @property
+    def approved_by(self) -> str:
+        step = self.decided_step
+        return step.actual.name if step is not None and step.actual is not None else ""
+
+    @property
+    def comments(self) -> str:
+        step = self.decided_step
+        return step.comment if step is not None else ""
+
+    @property
+    def release_name(self) -> str:  # what the run is called on a card, as a release's name is
+        return f"{self.pipeline} run {self.run_name}".strip()
+
+    @property
+    def what(self) -> str:
+        return f"{self.stage} of {self.release_name}" if self.stage else self.release_name
+
+    @property
+    def lock_key(self) -> tuple[str, str]:
+        return ("run", self.id)
+
+    @property
+    def group(self) -> tuple[str, int]:
+        """What "Approve all" covers: the run."""
+        return ("run", self.run_id)
+
+
+PendingApproval = Approval | RunApproval  # what the approvals cards and the decision take
+
 
 @dataclass(frozen=True)
 class Stage:
@@ -279,6 +384,31 @@ class ShippedArtifact:
     @property
     def is_azure_ml_model(self) -> bool:
         return self.type.lower() == AZURE_ML_ARTIFACT.lower()
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    """A YAML pipeline's run (id = the build id)."""
+
+    id: int
+    name: str
+    pipeline_id: int
+    pipeline: str
+    state: str  # unknown | inProgress | canceling | completed
+    result: str = ""  # unknown | succeeded | failed | canceled ("" while it runs)
+    created_on: datetime | None = None
+    finished_on: datetime | None = None
+    web_url: str = ""
+    waiting: tuple[RunApproval, ...] = ()  # its pending approvals (filled in by the reader when asked)
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The model version the stage before an approval's stage shipped last (for "version 3, was 2 in QA")."""
+
+    stage: str
+    version: str
+    release: str  # the release that shipped it there
 
 
 @dataclass(frozen=True)
