@@ -200,7 +200,11 @@ async def test_a_throttled_start_is_sent_again_after_retry_after(ml_bot, azureml
     assert [r["status"] for r in stage_patches(azureml_sandbox, since)] == [429, 200]
     assert "Deploying Dev of Release-2" in text_of(answer)
     assert stage(azureml_sandbox, 2, "Dev").deploy_steps[-1].attempt == 2
+    azureml_sandbox.control.advance_clock(5)
+    text = text_of(await teams.ask("redeploy 2 Dev"))  # while it deploys, it is left alone
+    assert "Dev of Release-2 is being deployed right now" in text and "Already running" in text
     await follow_to_the_end(teams, azureml_sandbox)
+    assert len(stage_patches(azureml_sandbox, since)) == 2
 
 
 async def test_without_manage_deployments_the_card_names_the_permission(make_bot, azureml_sandbox):
