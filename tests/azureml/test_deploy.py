@@ -129,6 +129,21 @@ async def test_a_stage_that_comes_to_wait_for_approval_says_so_and_posts_the_app
     assert "✅ Prod of Release-3 succeeded" in text and "Duration" in text
 
 
+async def test_an_approver_who_rejects_ends_the_card_with_who_and_why(ml_bot, azureml_sandbox):
+    from azure.devops.v7_1.release.models import ReleaseApproval
+
+    teams = await fast(ml_bot)
+    _question, _answer, card_id = await ask_and_confirm(teams, "deploy 3 prod")
+    carol = azureml_sandbox.control.connection_as("carol").clients_v7_1.get_release_client()
+    pending = next(a for a in stage(azureml_sandbox, 3, "Prod").pre_deploy_approvals if a.status == "pending")
+    carol.update_release_approval(ReleaseApproval(status="rejected", comments="Version 3 fails its check."), PROJECT,
+                                  pending.id)
+    await services_of(teams).background.wait_idle(timeout=60)
+    text = text_of(updates_of(teams, card_id)[-1])
+    assert "❌ Prod of Release-3 rejected" in text
+    assert "Rejected by Carol Approver: “Version 3 fails its check.”" in text
+
+
 async def test_redeploying_a_failed_stage_that_fails_again_ends_failed_with_what_to_do(ml_bot, azureml_sandbox):
     teams = await fast(ml_bot)
     azureml_sandbox.control.deploy_outcome(1, "QA", "failed")
@@ -201,7 +216,8 @@ async def test_a_throttled_start_is_sent_again_after_retry_after(ml_bot, azureml
     assert "Deploying Dev of Release-2" in text_of(answer)
     assert stage(azureml_sandbox, 2, "Dev").deploy_steps[-1].attempt == 2
     azureml_sandbox.control.advance_clock(5)
-    text = text_of(await teams.ask("redeploy 2 Dev"))  # while it deploys, it is left alone
+    (answer,) = [s.card for s in await teams.say("redeploy 2 Dev") if s.kind == "send"]  # not the follower's
+    text = text_of(answer)  # while it deploys, it is left alone
     assert "Dev of Release-2 is being deployed right now" in text and "Already running" in text
     await follow_to_the_end(teams, azureml_sandbox)
     assert len(stage_patches(azureml_sandbox, since)) == 2

@@ -93,8 +93,9 @@ def deploy_problem(run: StageRun, *, redeploy: bool) -> tuple[str, str, str] | N
     if run.running:
         now = f"waits for {', '.join(a.approver for a in run.waiting)}" if run.waiting else (
             "is queued" if run.status == "queued" else "is being deployed")
-        return ("Already running", f"{where} {now} right now: it cannot be started again until it ends.",
-                f"Type release {run.release_id} to see how it stands, or approvals to decide what it waits for.")
+        see = f"Type release {run.release_id} to see how it stands" + (
+            ", or approvals to decide what it waits for." if run.waiting else ".")
+        return ("Already running", f"{where} {now} right now: it cannot be started again until it ends.", see)
     if redeploy and run.status in NEVER_RAN:
         return ("Use deploy", f"{where} has never been deployed, so there is nothing to redeploy.",
                 f"Type deploy {run.release_id} {run.stage} to deploy it.")
