@@ -46,6 +46,19 @@ class RunLike(Protocol):
     def waiting(self) -> Sequence[Approval]: ...
     @property
     def decided(self) -> Sequence[Approval]: ...
+    @property
+    def requester_may_approve(self) -> bool: ...
+
+
+def requester_note(run: RunLike) -> str:
+    """When Azure DevOps will refuse a decision made with the identity that requested the deployment (VS402923):
+    the bot requested it, so the approval is decided in Azure DevOps by the approver (or reassigned)."""
+    if run.requester_may_approve or not run.waiting:
+        return ""
+    names = ", ".join(a.approver for a in run.waiting)
+    return (f"College Bot requested this deployment with its own Azure DevOps identity, and this stage does not let "
+            f"whoever requested a deployment approve it: a decision made through the bot is refused. {names}: "
+            "approve or reject it in Azure DevOps.")
 
 
 def duration_words(seconds: float | None) -> str:
@@ -121,6 +134,9 @@ def deployment_card(run: RunLike, *, web_url: str, now: datetime, problem: str =
     line = "" if run.ended else _progress_line(run, now)
     if line:
         body.append(text(escape(line)))
+    note = "" if run.ended else requester_note(run)
+    if note:
+        body.append(container([text(escape(note), color="Attention", size="Small")], style="emphasis"))
     if run.outcome == "rejected":
         for approval in run.decided:
             if approval.status == "rejected":

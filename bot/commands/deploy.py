@@ -42,7 +42,7 @@ from bot.services.devops.releases import read_release
 from bot.turn import Actor, Reply, Turn
 from cards.approvals import approval_card
 from cards.confirmation import with_outcome
-from cards.deploy import deploy_question, deployment_card
+from cards.deploy import deploy_question, deployment_card, requester_note
 from cards.errors import apology_card
 
 log = logging.getLogger(__name__)
@@ -203,7 +203,7 @@ async def _follow(services: Services, actor: Actor, conversation_id: str, releas
             announced.add(approval.id)
             posted = LiveCard(services.messenger, conversation_id, name=f"approval {approval.id}")
             await posted.show(Reply(card=approval_card(approval, now=services.clock(), shipped=release.artifacts,
-                                                       verdict=verdict)))
+                                                       verdict=verdict, note=requester_note(now))))
 
     def state(now: StageRun) -> tuple:
         return now.status, now.attempt, now.deployment, tuple(a.id for a in now.waiting)

@@ -119,6 +119,11 @@ async def test_a_stage_that_comes_to_wait_for_approval_says_so_and_posts_the_app
     approval = await until_sent(teams, lambda card: "Approve Prod of Release-3?" in text_of(card))
     assert "TinyYOLO version 3: ❌ fails its test data" in text_of(approval)
     assert "Approve anyway" in {a["title"] for a in card_actions(approval)}  # the model gate, on Carol's card
+    # The seeded stages refuse a decision by whoever requested the deployment (VS402923), and the bot requested it
+    # with its own identity: both cards say that the approver decides in Azure DevOps.
+    for card in (answer, approval):
+        assert "a decision made through the bot is refused. Carol Approver: approve or reject it in Azure DevOps" \
+            in text_of(card)
     approve_as(azureml_sandbox, "carol", 3, "Prod")
     azureml_sandbox.control.advance_clock(5)
     deploying = await until_sent(teams, lambda card: "🔄 Deploying Prod of Release-3" in text_of(card)

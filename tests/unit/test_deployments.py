@@ -12,7 +12,7 @@ import pytest
 from bot.errors import NotFound
 from bot.services.devops.deployments import StageRun, deploy_problem, find_stage, release_number, stage_run_from_model
 from bot.services.devops.model import Approval, Release, ShippedArtifact, Stage
-from cards.deploy import deploy_question, deployment_card, duration_words
+from cards.deploy import deploy_question, deployment_card, duration_words, requester_note
 from tests.harness.cards import assert_valid_card, card_texts
 
 T0 = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -119,6 +119,19 @@ def test_the_follow_card_in_every_state_is_a_valid_card(shown, says):
     assert says in text_of(card)
     assert card["actions"][0] == {"type": "Action.OpenUrl", "title": "Open in Azure DevOps", "url": RELEASE.web_url}
     assert ("updates itself" in text_of(card)) == shown.running
+
+
+def test_a_stage_that_refuses_the_requester_as_approver_says_where_to_decide():
+    snapshot = NS(approval_options=NS(release_creator_can_be_approver=False))
+    raw = environment("queued", "notDeployed", [approval(9, "pending", 2)])
+    assert stage_run_from_model(raw).requester_may_approve  # not said: assumed allowed
+    raw.pre_approvals_snapshot = snapshot
+    waiting = stage_run_from_model(raw)
+    assert not waiting.requester_may_approve
+    card = deployment_card(waiting, web_url=RELEASE.web_url, now=T0)
+    assert_valid_card(card)
+    assert "Dave Datascientist: approve or reject it in Azure DevOps" in text_of(card)
+    assert requester_note(run("succeeded", requester_may_approve=False)) == ""  # nothing waits
 
 
 def test_a_card_that_stops_following_says_why_and_where_to_look():

@@ -42,6 +42,9 @@ class StageRun:
     modified_on: datetime | None = None
     waiting: tuple[Approval, ...] = ()  # the attempt's pending pre-deployment approvals
     decided: tuple[Approval, ...] = ()  # the attempt's decided ones (a rejection says who)
+    # False when the stage's approvals refuse whoever requested the deployment ("the user requesting a release or
+    # deployment should not approve it", releaseCreatorCanBeApprover): Azure DevOps answers VS402923
+    requester_may_approve: bool = True
 
     @property
     def running(self) -> bool:
@@ -133,13 +136,15 @@ def stage_run_from_model(environment: Any, release_id: int = 0, release_name: st
     attempt = int(getattr(last, "attempt", 0) or 0)
     definition = str(getattr(getattr(environment, "release_definition", None), "name", "") or "")
     waiting, decided = _approvals_of(environment, attempt, release_id, release_name, name, definition)
+    options = getattr(getattr(environment, "pre_approvals_snapshot", None), "approval_options", None)
     return StageRun(
         release_id=release_id, release_name=release_name, stage_id=int(getattr(environment, "id", 0) or 0),
         stage=name, status=str(getattr(environment, "status", "") or ""), attempt=attempt,
         deployment=str(getattr(last, "status", "") or ""), queued_on=getattr(last, "queued_on", None),
         started_on=min((p.started_on for p in phases), default=None),
         modified_on=getattr(last, "last_modified_on", None) or getattr(environment, "modified_on", None),
-        waiting=tuple(waiting), decided=tuple(decided))
+        waiting=tuple(waiting), decided=tuple(decided),
+        requester_may_approve=getattr(options, "release_creator_can_be_approver", None) is not False)
 
 
 async def read_stage(devops: DevOpsClient, release_id: int, stage_id: int, release_name: str = "") -> StageRun:
