@@ -82,8 +82,8 @@ async def _verdict(services: Services, shipped: tuple[ShippedArtifact, ...]) -> 
     return await model_checks(services).check(version), True
 
 
-def _refusal(run: StageRun, redeploy: bool) -> None:
-    problem = deploy_problem(run, redeploy=redeploy)
+def _refusal(release: Release, run: StageRun, redeploy: bool) -> None:
+    problem = deploy_problem(run, redeploy=redeploy, release_status=release.status)
     if problem is not None:
         title, message, instead = problem
         raise InvalidInput(message, next_step=instead, title=title)
@@ -95,7 +95,7 @@ async def _ask(turn: Turn, args: Args, *, redeploy: bool) -> Reply:
     release = await _release(services, release_id)
     stage = find_stage(release, stage_name)
     run = await read_stage(services.client(AZURE_DEVOPS), release.id, stage.id, release.name)
-    _refusal(run, redeploy)
+    _refusal(release, run, redeploy)
     try:
         verdict, checked = await _verdict(services, release.artifacts)
     except UserFacingError as exc:  # the question goes out without the verdict; the approvers' cards say it
@@ -154,7 +154,7 @@ async def do_deploy(turn: Turn, data: dict) -> Reply:
     services = turn.services
     redeploy = bool(data.get("redeploy"))
     release, run = await _stage_of(services, data)
-    _refusal(run, redeploy)
+    _refusal(release, run, redeploy)
     said = "Redeployed" if redeploy else "Deployed"
     comment = f"{said} from Microsoft Teams by {turn.actor.name} (Entra object id {turn.actor.key})."
     started = await start_stage(services.client(AZURE_DEVOPS), run, comment, release.definition)

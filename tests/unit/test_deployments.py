@@ -55,6 +55,13 @@ def test_deploy_is_for_a_stage_that_never_ran_and_redeploy_for_one_that_ended(st
     assert (problem[0] if problem else None) == title
 
 
+@pytest.mark.parametrize("release_status", ["abandoned", "draft"])
+def test_only_an_active_release_deploys(release_status):
+    problem = deploy_problem(run("notStarted"), redeploy=False, release_status=release_status)
+    assert problem is not None and problem[1] == f"Release-3 is {release_status}: only an active release can be " \
+        "deployed."
+
+
 def environment(status: str, attempt_status: str, approvals: list | None = None) -> NS:
     step = NS(attempt=2, status=attempt_status, queued_on=T0, last_modified_on=T0 + timedelta(seconds=75),
               release_deploy_phases=[NS(status="x", started_on=T0 + timedelta(seconds=12))])

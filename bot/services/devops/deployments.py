@@ -89,10 +89,13 @@ def find_stage(release: Release, name: str) -> Stage:
     return found
 
 
-def deploy_problem(run: StageRun, *, redeploy: bool) -> tuple[str, str, str] | None:
+def deploy_problem(run: StageRun, *, redeploy: bool, release_status: str = "active") -> tuple[str, str, str] | None:
     """Why ``deploy`` (or ``redeploy``) cannot start this stage now: (title, message, what to type instead); None
-    when it can."""
+    when it can. Only an active release deploys (not a draft, not an abandoned one: VS402935)."""
     where = f"{run.stage} of {run.release_name}"
+    if release_status and release_status != "active":
+        return ("Release not active", f"{run.release_name} is {release_status}: only an active release can be "
+                "deployed.", "Type releases to find an active release, or create a new release in Azure DevOps.")
     if run.running:
         now = f"waits for {', '.join(a.approver for a in run.waiting)}" if run.waiting else (
             "is queued" if run.status == "queued" else "is being deployed")
