@@ -51,6 +51,18 @@ AREA = "Releases"
 OPERATION = "release.deploy"
 
 
+class StageLocks:
+    """One start per stage at a time in this bot: a second confirmation waits, then finds the stage running."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[int, int], asyncio.Lock] = {}
+
+    def of(self, release_id: int, stage_id: int) -> asyncio.Lock:
+        if len(self._locks) > 1024:  # bounded: the locks of stages no one is starting are dropped
+            self._locks = {k: v for k, v in self._locks.items() if v.locked()}
+        return self._locks.setdefault((release_id, stage_id), asyncio.Lock())
+
+
 def _request(args: Args, verb: str) -> tuple[int, str]:
     example = f"{verb} 3 Prod" if verb == "deploy" else f"{verb} 1 QA"
     if len(args.tokens) < 2:
@@ -153,11 +165,13 @@ async def do_deploy(turn: Turn, data: dict) -> Reply:
     """Starts the stage its requester confirmed (unless it moved meanwhile) and follows it in the background."""
     services = turn.services
     redeploy = bool(data.get("redeploy"))
-    release, run = await _stage_of(services, data)
-    _refusal(release, run, redeploy)
     said = "Redeployed" if redeploy else "Deployed"
     comment = f"{said} from Microsoft Teams by {turn.actor.name} (Entra object id {turn.actor.key})."
-    started = await start_stage(services.client(AZURE_DEVOPS), run, comment, release.definition)
+    locks = services.shared(StageLocks, lambda s: StageLocks())
+    async with locks.of(int_of(data, "release"), int_of(data, "stage_id")):
+        release, run = await _stage_of(services, data)  # read afresh: started meanwhile is left alone
+        _refusal(release, run, redeploy)
+        started = await start_stage(services.client(AZURE_DEVOPS), run, comment, release.definition)
     _follow_in_background(turn, release, started, turn.actor.name, services.clock())
     return Reply(card=deployment_card(started, web_url=release.web_url, now=services.clock()))
 

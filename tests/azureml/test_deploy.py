@@ -198,6 +198,24 @@ async def test_deploy_and_redeploy_each_point_to_the_other_and_a_running_stage_i
     assert stage_patches(azureml_sandbox, since) == []
 
 
+async def test_two_confirmed_requests_for_one_stage_start_it_once(ml_bot, azureml_sandbox):
+    teams = await fast(ml_bot)
+    confirms = []
+    for _ in range(2):  # Alice asks twice (two cards), then confirms both at once
+        (message,) = [s for s in await teams.say("redeploy 2 Dev") if s.cards]
+        confirms.append((next(a for a in card_actions(message.card) if a.get("verb") == verbs.CONFIRM),
+                         message.activity_id))
+    since = azureml_sandbox.control.last_seq()
+    # the first PATCH is held a moment in the sandbox: a second start not held back by the first would go out
+    azureml_sandbox.control.add_fault(method="PATCH", path_regex="/environments/", delay_ms=1000, count=1)
+    answers = await asyncio.gather(*(teams.click_action(action, card_id=card_id) for action, card_id in confirms))
+    assert [r["status"] for r in stage_patches(azureml_sandbox, since)] == [200]
+    texts = sorted(text_of(card) for _status, card in answers)
+    assert "Already running" in texts[0] and "Deploying Dev of Release-2" in texts[1]
+    assert stage(azureml_sandbox, 2, "Dev").deploy_steps[-1].attempt == 2
+    await follow_to_the_end(teams, azureml_sandbox)
+
+
 async def test_a_lost_answer_to_the_start_is_not_a_second_start(ml_bot, azureml_sandbox):
     teams = await fast(ml_bot)
     azureml_sandbox.control.add_fault(method="PATCH", path_regex="/environments/", status=503, phase="after")
