@@ -216,6 +216,19 @@ async def test_two_confirmed_requests_for_one_stage_start_it_once(ml_bot, azurem
     await follow_to_the_end(teams, azureml_sandbox)
 
 
+async def test_a_stage_whose_progress_is_refused_stops_being_followed_and_says_where_to_look(ml_bot, azureml_sandbox):
+    teams = await fast(ml_bot)
+    _question, _answer, card_id = await ask_and_confirm(teams, "redeploy 2 Dev")
+    azureml_sandbox.control.add_fault(method="GET", path_regex="/environments/", status=403)
+    since = azureml_sandbox.control.last_seq()
+    await services_of(teams).background.wait_idle(timeout=60)  # asking again would not help: it stops
+    text = text_of(updates_of(teams, card_id)[-1])
+    assert "Its progress cannot be read" in text and "Next step" in text and "updates itself" not in text
+    reads = [r for r in azureml_sandbox.control.requests(since) if "/environments/" in r["path"]]
+    # (a read already under way when the fault came may still answer 200) one refusal, and no read after it
+    assert [r["status"] for r in reads if r["status"] != 200] == [403] and reads[-1]["status"] == 403
+
+
 async def test_a_lost_answer_to_the_start_is_not_a_second_start(ml_bot, azureml_sandbox):
     teams = await fast(ml_bot)
     azureml_sandbox.control.add_fault(method="PATCH", path_regex="/environments/", status=503, phase="after")
