@@ -7,6 +7,7 @@ sign-in, OAUTH_CONNECTION_NAME), or the bot's identity when an admin chose to ru
 
 from __future__ import annotations
 
+from bot.container import Services
 from bot.errors import NotAllowed, SignInRequired
 from bot.services.devops.backend import AZURE_DEVOPS
 from bot.services.devops.client import DevOpsClient
@@ -20,12 +21,16 @@ PER_USER_NOTE = "Decided with your own Azure DevOps identity (you sign in once, 
 
 
 def per_user(turn: Turn) -> bool:
-    return turn.tokens is not None
+    return turn.services.settings.per_user_sign_in
 
 
 def identity_note(turn: Turn) -> str:
     """What every decision card says about whose identity Azure DevOps will record."""
-    return PER_USER_NOTE if per_user(turn) else BOT_IDENTITY_NOTE
+    return identity_note_of(turn.services)
+
+
+def identity_note_of(services: Services) -> str:
+    return PER_USER_NOTE if services.settings.per_user_sign_in else BOT_IDENTITY_NOTE
 
 
 async def sign_in_prompt(turn: Turn, text: str = SIGN_IN_TEXT) -> SignInPrompt:
@@ -36,9 +41,13 @@ async def sign_in_prompt(turn: Turn, text: str = SIGN_IN_TEXT) -> SignInPrompt:
 async def acting_devops(turn: Turn, *, doing: str = "do this") -> DevOpsClient:
     """The Azure DevOps client this person's action runs with (see the module docstring)."""
     bot_client = turn.services.client(AZURE_DEVOPS)
-    tokens = turn.tokens
-    if tokens is None:
+    if not per_user(turn):
         return bot_client
+    tokens = turn.tokens
+    if tokens is None:  # work resumed after a restart, outside any turn of theirs: never the bot's identity instead
+        raise NotAllowed(f"The bot restarted before it could {doing}, and it acts only under your own Azure DevOps "
+                         "identity, which it can use only while you are talking to it.",
+                         next_step="Ask again: the new card is carried out as soon as you confirm it.")
     token = await tokens.token()
     if token is None:
         raise SignInRequired(f"To {doing}, sign in to Azure DevOps: Azure DevOps then records you, not the bot.",

@@ -96,6 +96,8 @@ async def confirm(turn: Turn, token_value: str) -> Reply:
         await services.store.take_confirmation(token_value, now)
         return await shared(turn, Reply(card=closed_card("Not done", f"{exc.message} Nothing was changed.",
                                                          turn.actor.name, now)))
+    if spec.before is not None:  # e.g. signed in first: the click is carried out again once they are
+        await spec.before(turn, payload["data"])
     intent = _intent(turn, pending, now)
     try:  # recorded before anything is done: the journal, not the token, says whether this work has begun
         await services.store.record_intent(intent)

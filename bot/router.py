@@ -88,6 +88,9 @@ class OperationSpec:
     what: str  # for refusals: "create repositories"
     help: str
     took_effect: CommandHandler | None = None
+    # checked when the requester confirms, before the confirmation is used up (e.g. that they are signed in);
+    # raises a UserFacingError to stop, leaving the card to be confirmed again
+    before: CommandHandler | None = None
 
 
 @dataclass(frozen=True)
@@ -161,15 +164,17 @@ class Registry:
 
         return register
 
-    def operation(self, name: str, *, role: Role, what: str,
-                  took_effect: CommandHandler | None = None) -> Callable[[CommandHandler], CommandHandler]:
+    def operation(self, name: str, *, role: Role, what: str, took_effect: CommandHandler | None = None,
+                  before: CommandHandler | None = None) -> Callable[[CommandHandler], CommandHandler]:
         def register(handler: CommandHandler) -> CommandHandler:
             help_line = _check_handler("operation", name, handler)
             if name in self._operations:
                 raise RegistrationError(f"operation {name!r} is already registered")
             if took_effect is not None:
                 _check_handler("operation check", name, took_effect)
-            self._operations[name] = OperationSpec(name, handler, role, what, help_line, took_effect)
+            if before is not None:
+                _check_handler("operation precondition", name, before)
+            self._operations[name] = OperationSpec(name, handler, role, what, help_line, took_effect, before)
             return handler
 
         return register

@@ -5,6 +5,7 @@ from bot.commands import (  # noqa: F401  (registration by import)
     audit_trail,
     confirm,
     connections,
+    deploy,
     doctor,
     general,
     models,
