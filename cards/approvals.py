@@ -45,11 +45,14 @@ def change_words(version: str, previous: Previous) -> str:
 
 def approval_card(approval: Approval, *, now: datetime, shipped: Sequence[ShippedArtifact] = (),
                   verdict: dict[str, Any] | None = None, note: str = "", previous: Previous | None = None,
-                  identity: str = "") -> Card:
-    """``identity``: whose identity Azure DevOps will record for the decision (said on every decision card)."""
+                  identity: str = "", started_by: str = "") -> Card:
+    """``identity``: whose identity Azure DevOps will record for the decision (said on every decision card);
+    ``started_by``: who started the release the approval belongs to."""
     model = next((a for a in shipped if a.is_azure_ml_model and a.model), None)
     title = f"Approve {approval.stage} of {approval.release_name}?"
     since = f"requested {ago(approval.created_on, now)}" if approval.created_on else ""
+    if since and started_by:
+        since += f" in a release {started_by} started"
     body: list[Element] = heading(title, subtle=" · ".join(p for p in (approval.definition, since) if p))
     pairs = [("Release", approval.release_name), ("Stage", approval.stage), ("Approver", approval.approver)]
     pairs += [(a.alias, f"{a.type} {a.version}".strip()) for a in shipped if not (a.is_azure_ml_model and a.model)]

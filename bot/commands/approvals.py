@@ -77,17 +77,18 @@ def _approvers(services: Services) -> Approvers:
     return services.shared(Approvers, lambda s: Approvers(s.client(AZURE_DEVOPS)))
 
 
-async def _shipped(turn: Turn, release_id: int) -> tuple[list[ShippedArtifact], dict[str, Any] | None]:
-    """What the release ships, and the Azure ML model version's check (None when there is none to check)."""
+async def _shipped(turn: Turn, release_id: int) -> tuple[list[ShippedArtifact], dict[str, Any] | None, str]:
+    """What the release ships, the Azure ML model version's check (None when there is none to check), and who
+    started the release."""
     services = turn.services
     release = await read_release(services.client(AZURE_DEVOPS), release_id)
     artifacts = list(release.artifacts)
     model = next((a for a in artifacts if a.is_azure_ml_model and a.model and a.version), None)
     azureml = services.backends.optional(AZURE_ML)
     if model is None or azureml is None:
-        return artifacts, None
+        return artifacts, None, release.created_by
     version = await model_version(azureml, model.model, model.version)
-    return artifacts, await model_checks(services).check(version)
+    return artifacts, await model_checks(services).check(version), release.created_by
 
 
 async def _before(turn: Turn, approval: Approval) -> Previous | None:
@@ -118,10 +119,10 @@ async def _approval_reply(turn: Turn, approval: PendingApproval, note: str = "")
     now = turn.services.clock()
     if isinstance(approval, RunApproval):
         return Reply(card=run_approval_card(approval, now=now, note=note, identity=identity_note(turn)))
-    (shipped, verdict), previous = await asyncio.gather(_shipped(turn, approval.release_id), _before(turn, approval))
+    (shipped, verdict, started_by), previous = await asyncio.gather(_shipped(turn, approval.release_id),
+                                                                    _before(turn, approval))
     return Reply(card=approval_card(approval, now=now, shipped=shipped, verdict=verdict, note=note,
-                                    identity=identity_note(turn),
-                                    previous=previous))
+                                    identity=identity_note(turn), previous=previous, started_by=started_by))
 
 
 async def _approvals(turn: Turn) -> Reply:
@@ -232,7 +233,7 @@ async def _decide(turn: Turn, approval: PendingApproval, decision: str, comment:
         return Outcome("refused", approval, refused.message)
     override_reason = ""
     if decision == "approved" and isinstance(approval, Approval):
-        shipped, verdict = await _shipped(turn, approval.release_id)
+        shipped, verdict, _started_by = await _shipped(turn, approval.release_id)
         model = next((a for a in shipped if a.is_azure_ml_model and a.model), None)
         if gated(verdict, model):
             if not override or not reason:

@@ -36,6 +36,8 @@ async def test_carol_sees_her_approval_and_approves_it_with_a_comment(ml_bot, az
     card = next(s.card for s in sent if s.cards and "Release-2" in text_of(s.card))
     text = text_of(card)
     assert "Approve Prod of Release-2?" in text and "TinyYOLO version 2: ✅ passes its test data" in text
+    release = azureml_sandbox.control.connection().clients_v7_1.get_release_client().get_release("College", 2)
+    assert f"h ago in a release {release.created_by.display_name} started" in text  # requested when, by whom
     assert "Approve anyway" not in {a["title"] for a in card_actions(card)}
     status, decided = await ml_bot.click(verbs.APPROVAL_DECIDE, {**CAROL_APPROVAL, "decision": "approved",
                                                                    "comment": "Looks good on the edge box."},

@@ -260,7 +260,8 @@ async def test_a_throttled_start_is_sent_again_after_retry_after(ml_bot, azureml
 
 
 async def test_without_manage_deployments_the_card_names_the_permission(make_bot, azureml_sandbox):
-    env = {**azureml_sandbox.env, "AZURE_DEVOPS_PAT": azureml_sandbox.control.pat_of("erin")}  # a Stakeholder
+    env = {**azureml_sandbox.env, "AZURE_DEVOPS_PAT": azureml_sandbox.control.pat_of("erin"),  # a Stakeholder
+           "OAUTH_CONNECTION_NAME": ""}  # the bot's own identity deploys
     teams = await make_bot(**env)  # Alice is an admin through BOT_ADMINS
     since = azureml_sandbox.control.last_seq()
     _question, answer, _card_id = await ask_and_confirm(teams, "redeploy 2 Dev")
@@ -302,3 +303,16 @@ async def test_signed_in_the_admin_deploys_as_herself_and_the_approver_decides_t
     assert "Approved: Prod of Release-3" in text_of(decided)
     await follow_to_the_end(teams, azureml_sandbox)
     assert "✅ Prod of Release-3 succeeded" in text_of(updates_of(teams, message.activity_id)[-1])
+
+
+async def test_signed_in_without_manage_deployments_the_card_names_the_person(make_bot, azureml_sandbox):
+    from tests.harness.people import person
+
+    teams = await make_bot(**azureml_sandbox.env, BOT_ADMINS=person("erin").aad_object_id)  # a Stakeholder
+    azureml_sandbox.control.sign_in("erin")
+    since = azureml_sandbox.control.last_seq()
+    _question, answer, _card_id = await ask_and_confirm(teams, "redeploy 2 Dev", who="erin")
+    text = text_of(answer)
+    assert f"Azure DevOps does not let {person('erin').name} deploy" in text and "Manage deployments" in text
+    assert "AZURE_DEVOPS_PAT" not in text
+    assert [r["status"] for r in stage_patches(azureml_sandbox, since)] == [403]

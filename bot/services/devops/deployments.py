@@ -162,7 +162,15 @@ def _took_effect(before: StageRun, now: StageRun) -> bool:
     return now.attempt > before.attempt or (now.running and not before.running)
 
 
-def not_permitted(definition: str) -> NotAllowed:
+def not_permitted(definition: str, person: str = "") -> NotAllowed:
+    """Refused by Azure DevOps (403): the permission it takes, for the identity that asked (a person signed in, or
+    the bot's own)."""
+    if person:
+        return NotAllowed(
+            f"Azure DevOps does not let {person} deploy stages of {definition or 'this release pipeline'}: it "
+            f"needs the \u201c{PERMISSION}\u201d permission.",
+            next_step=f"A project administrator gives you \u201c{PERMISSION}\u201d on the release pipeline "
+            "(Pipelines → Releases → … → Security), or someone who has it deploys the stage.")
     return NotAllowed(
         f"Azure DevOps does not let the bot's identity deploy stages of {definition or 'this release pipeline'}: "
         f"it needs the \u201c{PERMISSION}\u201d permission.",
@@ -190,7 +198,7 @@ async def start_stage(devops: DevOpsClient, before: StageRun, comment: str, defi
             idempotent=False, verify=verify, what=f"start {before.stage} of {before.release_name}")
     except NotAllowed as exc:
         if exc.answer.status == 403:
-            raise not_permitted(definition) from None
+            raise not_permitted(definition, devops.person) from None
         raise
     except InvalidInput as exc:
         if "VS402964" not in exc.message:
