@@ -118,6 +118,8 @@ async def _ask(turn: Turn, args: Args, *, redeploy: bool) -> Reply:
                                            redeploy=redeploy, verdict=verdict, checked=checked)
     data = {"release": release.id, "stage_id": stage.id, "stage": stage.name, "redeploy": redeploy,
             "attempt": run.attempt, "target": f"{stage.name} of {release.name}"}
+    summary.append(("Requested as", "you (your own Azure DevOps identity)" if services.settings.per_user_sign_in
+                    else "College Bot's own Azure DevOps identity (per-user sign-in is off)"))
     return await ask_confirmation(turn, OPERATION, data, title=title, summary=summary, note=note)
 
 

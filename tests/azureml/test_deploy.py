@@ -95,6 +95,7 @@ async def test_deploying_a_stage_that_never_ran_follows_it_to_success_with_a_lin
     text = text_of(question)
     assert f"Deploy Dev of Release-{release_id}?" in text and "Dev · not started" in text
     assert "Azure ML model TinyYOLO version 3: ❌ fails its test data" in text  # the newest version ships
+    assert "Requested as College Bot's own Azure DevOps identity (per-user sign-in is off)" in text
     assert f"Deploying Dev of Release-{release_id}" in text_of(answer) and "Confirmed by Alice Admin" in text_of(answer)
     await follow_to_the_end(teams, azureml_sandbox)
     final = updates_of(teams, card_id)[-1]
