@@ -437,9 +437,15 @@ class CollegeBot(ActivityHandler):
         """Web Chat, the Emulator and the Agents Playground hand over the token after a sign-in."""
         value = turn_context.activity.value if isinstance(turn_context.activity.value, dict) else {}
         turn = await self._turn(turn_context)
-        if turn.tokens is not None and value.get("connectionName") == turn.tokens.connection and value.get("token"):
-            # the token itself is not used: what is carried out reads it from the token service again
-            await self._finish_sign_in(turn_context, turn, code="", token=str(value["token"]))
+        if turn.tokens is None or value.get("connectionName") != turn.tokens.connection:
+            return
+        # the event's token is not trusted: the token service says whether this person is signed in
+        try:
+            token = await turn.tokens.token()
+        except UserFacingError:
+            return
+        if token:
+            await self._finish_sign_in(turn_context, turn, code="", token=token)
 
     async def _sign_in_invoke(self, ctx: TurnContext, turn: Turn, name: str, value: dict[str, Any]
                               ) -> InvokeResponse:

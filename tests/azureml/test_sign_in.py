@@ -263,3 +263,10 @@ async def test_approve_all_asks_to_sign_in_first_then_approves_each(signin_bot, 
     for approval_id in (first, second):
         assert run_approval(azureml_sandbox, approval_id)["steps"][0]["actualApprover"]["displayName"] == \
             "Carol Approver"
+
+
+async def test_a_token_response_event_with_a_forged_token_signs_no_one_in(signin_bot, azureml_sandbox):
+    forged = "eyJhbGciOiJub25lIn0.eyJuYW1lIjoiTWFsbG9yeSIsIm9pZCI6IngifQ."  # {"name": "Mallory", "oid": "x"}
+    sent = await signin_bot.send(signin_bot.activity("event", who="carol", name="tokens/response", value={
+        "connectionName": "AzureDevOps", "token": forged, "channelId": "msteams"}))
+    assert "Signed in" not in cards_text(sent) and "Mallory" not in cards_text(sent)
