@@ -51,3 +51,25 @@ def test_a_pasted_release_link_unfurls_into_the_release_card(teams: Teams, sandb
 
     other = paste(teams, "bob", url.replace("/college-org/", "/another-org/"))
     assert other["composeExtension"]["attachments"] == [], other
+
+
+def test_the_playgrounds_link_unfurling_dialog_shows_the_card_and_sends_it(teams: Teams, sandbox_settings) -> None:
+    """The Playground's own way in: "Trigger Message Extension App" > "Link Unfurling", the URL typed in its box
+    (it sends the queryLink invoke), the card previewed there, then "Send to Conversation" posts it as alice's message
+    in the group chat (where the bot, not @mentioned, stays quiet)."""
+    org = sandbox_settings["AZURE_DEVOPS_ORG_URL"].rstrip("/")
+    project = sandbox_settings.get("AZURE_DEVOPS_PROJECT", "College")
+    page = teams.open_group_chat().page
+    page.get_by_role("button", name="Trigger Message Extension App").click()
+    page.get_by_role("menuitem", name="Link Unfurling").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("textbox", name="Enter an URL").fill(f"{org}/{project}/_git/aidevcollege")
+    preview = dialog.locator(".ac-adaptiveCard")
+    text = teams.wait_for_text(preview, "Clone (HTTPS)")
+    teams.screenshot("unfurl-dialog-repository")
+    assert "aidevcollege" in text and "Open in Azure DevOps" in text, text
+    dialog.get_by_role("button", name="Send to Conversation").click()
+    sent = page.locator(".ac-adaptiveCard").filter(has_text="Clone (HTTPS)").last
+    teams.wait_for_text(sent, "aidevcollege")
+    sent.scroll_into_view_if_needed()
+    teams.screenshot("unfurl-sent-repository")
