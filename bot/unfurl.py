@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import replace
 from typing import Any
 
 from bot.authorization import authorize
@@ -30,17 +29,16 @@ from bot.model_checks import Verdicts, check_shipped, shipped_models
 from bot.policy import Role
 from bot.redaction import scrub_json
 from bot.services.devops.backend import AZURE_DEVOPS
+from bot.services.devops.builds import read_build
 from bot.services.devops.client import DevOpsClient
-from bot.services.devops.pipelines import read_run
 from bot.services.devops.releases import read_release
 from bot.services.devops.repositories import find_repository
 from bot.services.devops.yaml_approvals import pending_run_approvals
 from bot.turn import Reply, Turn
 from cards.errors import apology_card, error_card
-from cards.pipelines import run_words
 from cards.releases import release_card, stage_words
 from cards.repos import repo_card
-from cards.unfurl import preview, problem_preview, run_card, without_bot_buttons
+from cards.unfurl import build_words, preview, problem_preview, run_card, without_bot_buttons
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +71,10 @@ async def _release(turn: Turn, devops: DevOpsClient, link: DevOpsLink) -> Invoke
 
 
 async def _run(turn: Turn, devops: DevOpsClient, link: DevOpsLink) -> InvokeAnswer:
-    run, pending = await asyncio.gather(read_run(devops, link.id), pending_run_approvals(devops))
-    run = replace(run, waiting=tuple(a for a in pending if a.run_id == run.id))
-    return _answer(run_card(run, now=turn.services.clock()),
-                   preview(f"{run.pipeline} · run {run.name}", run_words(run)))
+    build, pending = await asyncio.gather(read_build(devops, link.id), pending_run_approvals(devops))
+    waiting = [a for a in pending if a.run_id == build.id]
+    return _answer(run_card(build, now=turn.services.clock(), waiting=waiting),
+                   preview(f"{build.pipeline} · run {build.number}", build_words(build, waiting)))
 
 
 async def _repository(turn: Turn, devops: DevOpsClient, link: DevOpsLink) -> InvokeAnswer:

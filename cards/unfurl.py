@@ -4,30 +4,41 @@ box, and any card made fit to travel as someone else's message (no buttons that 
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.services.devops.model import PipelineRun
+from bot.services.devops.model import Build, RunApproval
 from cards.common import Card, Element, card, facts, heading, open_url, text
 from cards.connections import ago
-from cards.pipelines import run_words
+from cards.pipelines import RESULT_SYMBOLS, STATE_SYMBOLS
 
 THUMBNAIL = "application/vnd.microsoft.card.thumbnail"
 MAX_PREVIEW_CHARS = 200
 
 
-def run_card(run: PipelineRun, *, now: datetime) -> Card:
-    """One YAML pipeline run (or build): its state or result at a glance, when, and a link."""
-    when = [("Started", ago(run.created_on, now))] if run.created_on else []
-    if run.finished_on:
-        when.append(("Finished", ago(run.finished_on, now)))
+def build_words(build: Build, waiting: Sequence[RunApproval] = ()) -> str:
+    """The run at a glance: waiting for whom, running, or how it ended."""
+    if waiting:
+        return f"⏳ waiting for approval by {', '.join(dict.fromkeys(a.approver for a in waiting))}"
+    if build.status.lower() == "completed":
+        return f"{RESULT_SYMBOLS.get(build.result.lower(), '▫️')} {build.result or 'completed'}"
+    return f"{STATE_SYMBOLS.get(build.status.lower(), '▫️')} {build.status or 'unknown'}"
+
+
+def run_card(build: Build, *, now: datetime, waiting: Sequence[RunApproval] = ()) -> Card:
+    """One pipeline run (a build): its state or result at a glance, branch, for whom, when it ended, a link."""
+    pairs = [("Pipeline", build.pipeline), ("Run", build.number), ("Branch", build.branch.removeprefix("refs/heads/")),
+             ("Requested for", build.pushed_by)]
+    if build.finished:
+        pairs.append(("Finished", ago(build.finished, now)))
     body: list[Element] = [
-        *heading(f"{run.pipeline} · run {run.name}", subtle="Pipeline run"),
-        text(run_words(run), weight="Bolder"),
-        facts([("Pipeline", run.pipeline), ("Run", run.name), *when]),
+        *heading(f"{build.pipeline} · run {build.number}", subtle="Pipeline run"),
+        text(build_words(build, waiting), weight="Bolder"),
+        facts(pairs),
     ]
-    actions = [open_url("Open in Azure DevOps", run.web_url)] if run.web_url else []
-    return card(body, actions, fallback=f"{run.pipeline} run {run.name}: {run_words(run)}")
+    actions = [open_url("Open in Azure DevOps", build.web_url)] if build.web_url else []
+    return card(body, actions, fallback=f"{build.pipeline} run {build.number}: {build_words(build, waiting)}")
 
 
 def without_bot_buttons(shown: Card) -> Card:

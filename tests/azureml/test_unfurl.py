@@ -74,6 +74,7 @@ async def test_a_pipeline_run_link_unfurls_into_the_run_with_who_it_waits_for(ml
     card, preview = await unfurled(ml_bot, f"{org}/College/_build/results?buildId=102&view=results")
     text = text_of(card)
     assert "tinyyolo-edge-deploy · run 20261128.1" in text and "waiting for approval by Carol Approver" in text
+    assert "Requested for Bob Builder" in text and "Branch master" in text
     assert preview["title"] == "tinyyolo-edge-deploy · run 20261128.1"
     assert card_actions(card)[0]["url"] == f"{org}/College/_build/results?buildId=102"
     card, _ = await unfurled(ml_bot, f"{org}/College/_build/results?buildId=101", at="personal")

@@ -79,14 +79,14 @@ READS: dict[str, dict[str, list[str]]] = {
         "Pipeline": ["id", "name", "folder", "url"],
         "Run": ["id", "name", "state", "createdDate", "pipeline", "url"],
     },
-    "build/build.json": {
-        "Build": ["id", "buildNumber", "status", "definition", "url"],
-        "DefinitionReference": ["id", "name"],
-    },
     "approvalsAndChecks/pipelinesapproval.json": {
         "Approval": ["id", "status", "createdOn", "lastModifiedOn", "minRequiredApprovers", "instructions",
                      "pipeline"],
         "ApprovalStep": ["assignedApprover", "status", "initiatedOn", "order"],
+    },
+    "build/build.json": {
+        "Build": ["id", "buildNumber", "status", "definition", "sourceBranch", "requestedFor", "_links"],
+        "DefinitionReference": ["id", "name"],
     },
     "distributedTask/taskAgent.json": {
         "SecureFile": ["id", "name", "createdOn"],
@@ -149,8 +149,6 @@ CONTRACTS: list[tuple[str, re.Pattern, str, str, bool]] = [
         ("GET", r"/_apis/pipelines/\d+", "pipelines/pipelines.json", "Pipeline", False),
         ("GET", r"/_apis/pipelines/\d+/runs", "pipelines/pipelines.json", "Run", True),
         ("GET", r"/_apis/pipelines/\d+/runs/\d+", "pipelines/pipelines.json", "Run", False),
-        ("GET", r"/_apis/build/builds", "build/build.json", "Build", True),
-        ("GET", r"/_apis/build/builds/\d+", "build/build.json", "Build", False),
         ("GET", r"/_apis/pipelines/approvals", "approvalsAndChecks/pipelinesapproval.json", "Approval", True),
         ("GET", rf"/_apis/pipelines/approvals/{_ID}", "approvalsAndChecks/pipelinesapproval.json", "Approval", False),
         ("PATCH", r"/_apis/pipelines/approvals", "approvalsAndChecks/pipelinesapproval.json", "Approval", True),
@@ -165,6 +163,7 @@ CONTRACTS: list[tuple[str, re.Pattern, str, str, bool]] = [
          False),
         ("GET", r"/_apis/Release/approvals", "release/release.json", "ReleaseApproval", True),
         ("PATCH", r"/_apis/Release/approvals/\d+", "release/release.json", "ReleaseApproval", False),
+        ("GET", r"/_apis/build/Builds/\d+", "build/build.json", "Build", False),
     ]
 ]
 

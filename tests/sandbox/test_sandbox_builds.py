@@ -11,7 +11,7 @@ P = "College"
 
 def test_a_run_read_as_a_build(clients):
     build = clients.build.get_build(P, 102)
-    assert (build.id, build.build_number, build.status, build.result) == (102, "20261128.1", "inProgress", "none")
+    assert (build.id, build.build_number, build.status, build.result) == (102, "20261128.1", "inProgress", None)
     assert build.definition.name == "tinyyolo-edge-deploy" and build.requested_for.display_name == "Bob Builder"
     assert build.finish_time is None and build._links.additional_properties["web"]["href"].endswith(
         "/College/_build/results?buildId=102")

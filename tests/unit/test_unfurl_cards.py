@@ -2,26 +2,30 @@
 
 from datetime import UTC, datetime, timedelta
 
-from bot.services.devops.model import PipelineRun
+from bot.services.devops.model import ApprovalStep, Build, Identity, RunApproval
 from cards.common import card, execute, open_url, text
-from cards.unfurl import THUMBNAIL, preview, problem_preview, run_card, without_bot_buttons
+from cards.unfurl import THUMBNAIL, build_words, preview, problem_preview, run_card, without_bot_buttons
 from tests.harness.cards import assert_valid_card, card_actions, card_texts
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
 
 def test_a_run_card_says_how_it_ended_and_links_to_the_run():
-    run = PipelineRun(id=101, name="20261125.1", pipeline_id=1, pipeline="tinyyolo-edge-deploy", state="completed",
-                      result="failed", created_on=NOW - timedelta(hours=2), finished_on=NOW - timedelta(hours=1),
-                      web_url="https://dev.azure.com/contoso/College/_build/results?buildId=101")
-    shown = run_card(run, now=NOW)
+    build = Build(id=101, number="20261125.1", pipeline="tinyyolo-edge-deploy", status="completed", result="failed",
+                  branch="refs/heads/main", pushed_by="Bob Builder", finished=NOW - timedelta(hours=1),
+                  web_url="https://dev.azure.com/contoso/College/_build/results?buildId=101")
+    shown = run_card(build, now=NOW)
     assert_valid_card(shown)
     words = " ".join(card_texts(shown))
     assert "❌ failed" in words and "Finished" in words and "tinyyolo-edge-deploy" in words
-    assert card_actions(shown) == [open_url("Open in Azure DevOps", run.web_url)]
-    running = run_card(PipelineRun(id=2, name="n", pipeline_id=1, pipeline="p", state="inProgress"), now=NOW)
-    assert_valid_card(running)
-    assert "🔄 inProgress" in " ".join(card_texts(running)) and "actions" not in running
+    assert "main" in words and "refs/heads" not in words and "Bob Builder" in words
+    assert card_actions(shown) == [open_url("Open in Azure DevOps", build.web_url)]
+    running = Build(id=2, number="n", pipeline="p", status="inProgress", result="", branch="", pushed_by="")
+    assert_valid_card(run_card(running, now=NOW))
+    assert build_words(running) == "🔄 inProgress" and "actions" not in run_card(running, now=NOW)
+    waiting = [RunApproval(id="a", status="pending", run_id=2,
+                           steps=(ApprovalStep(Identity("Carol Approver"), "pending"),))]
+    assert build_words(running, waiting) == "⏳ waiting for approval by Carol Approver"
 
 
 def test_buttons_that_need_the_bot_are_taken_out_links_stay():

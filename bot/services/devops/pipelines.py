@@ -59,26 +59,3 @@ async def recent_runs(devops: DevOpsClient, top: int = 10) -> list[PipelineRun]:
                                                                         what="list pipeline runs")]
     runs.sort(key=lambda r: (r.created_on is not None, r.created_on, r.id), reverse=True)
     return runs[:top]
-
-
-def run_from_build(build: Any, org_url: str = "", project: str = "") -> PipelineRun:
-    """A build (Build API) as the run it is: a YAML pipeline's run is a build of the pipeline's definition."""
-    definition = getattr(build, "definition", None)
-    build_id = int(getattr(build, "id", 0) or 0)
-    status = str(getattr(build, "status", "") or "")
-    result = str(getattr(build, "result", "") or "")
-    return PipelineRun(
-        id=build_id, name=str(getattr(build, "build_number", "") or ""),
-        pipeline_id=int(getattr(definition, "id", 0) or 0), pipeline=str(getattr(definition, "name", "") or ""),
-        state={"cancelling": "canceling", "none": "unknown"}.get(status, status),
-        result="" if result == "none" else result,
-        created_on=parse_time(getattr(build, "queue_time", None) or getattr(build, "start_time", None)),
-        finished_on=parse_time(getattr(build, "finish_time", None)), web_url=run_url(org_url, project, build_id))
-
-
-async def read_run(devops: DevOpsClient, run_id: int) -> PipelineRun:
-    """One pipeline run (or classic build) by its id, the id a ``_build/results?buildId=N`` link carries."""
-    project = devops.project
-    found = await devops.call(lambda c: c.build.get_build(project, run_id), idempotent=True,
-                              what=f"read pipeline run {run_id}")
-    return run_from_build(found, devops.org_url, project)
