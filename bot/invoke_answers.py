@@ -18,8 +18,13 @@ Teams (or the Bot Framework) sends has a well-formed answer; `adaptiveCard/actio
   learn.microsoft.com .../dynamic-search).
 - `task/fetch`, `task/submit`, `message/fetchTask`: 200 TaskModuleResponse `{task: {type: "message", value}}`
   (botbuilder.schema.teams TaskModuleMessageResponse; msteams-docs task-modules "invoking-task-modules").
-- `composeExtension/query`, `/queryLink`, `/anonymousQueryLink`, `/selectItem`, `/querySettingUrl`: 200
+- `composeExtension/query`, `/selectItem`, `/querySettingUrl`: 200
   MessagingExtensionResponse `{composeExtension: {type: "message", text}}` (MessagingExtensionResult).
+- `composeExtension/queryLink` (link unfurling) is the bot's own (bot/unfurl.py); when it is not acted on (an echo,
+  a tenant not allowed gets 403) its answer is no_card(), a `result` without attachments: Teams shows the link as it
+  would without the bot. `composeExtension/anonymousQueryLink` (zero-install unfurling, someone the bot cannot
+  identify; the manifest does not ask for it) gets no_card() too: that invoke may only be answered with `result` or
+  `auth` (msteams-docs link-unfurling, "Zero install for link unfurling").
 - `composeExtension/submitAction`, `/fetchTask`: 200 MessagingExtensionActionResponse `{task: {type:
   "message", value}}`.
 - `composeExtension/setting`, `/onCardButtonClicked`, `fileConsent/invoke`, `actionableMessage/executeAction`,
@@ -79,6 +84,15 @@ def _extension_message(value: Any, bot_name: str) -> InvokeAnswer:
     return InvokeAnswer(200, {"composeExtension": {"type": "message", "text": _chat_only(bot_name)}})
 
 
+def no_card() -> dict[str, Any]:
+    """A messaging extension's result without attachments: nothing to show for that link."""
+    return {"composeExtension": {"type": "result", "attachmentLayout": "list", "attachments": []}}
+
+
+def _no_card(value: Any, bot_name: str) -> InvokeAnswer:
+    return InvokeAnswer(200, no_card())
+
+
 def _empty(value: Any, bot_name: str) -> InvokeAnswer:
     return InvokeAnswer(200)
 
@@ -119,8 +133,8 @@ ANSWERS: dict[str, Callable[[Any, str], InvokeAnswer]] = {
     "task/submit": _task_message,
     "message/fetchTask": _task_message,
     "composeExtension/query": _extension_message,
-    "composeExtension/queryLink": _extension_message,
-    "composeExtension/anonymousQueryLink": _extension_message,
+    "composeExtension/queryLink": _no_card,
+    "composeExtension/anonymousQueryLink": _no_card,
     "composeExtension/selectItem": _extension_message,
     "composeExtension/querySettingUrl": _extension_message,
     "composeExtension/submitAction": _task_message,

@@ -1,14 +1,21 @@
-"""The bot's one ModelChecks (checks joined across turns and commands), with the limits the settings give."""
+"""The bot's one ModelChecks (checks joined across turns and commands), with the limits the settings give, and the
+verdicts of the model versions a release ships (the release command and a release link's card share them)."""
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from bot.container import Services
 from bot.isolation import Limits
 from bot.services.azureml.backend import AZURE_ML
 from bot.services.azureml.model_checks import ModelChecks
+from bot.services.azureml.registry import model_version
+from bot.services.devops.model import Release
+
+Verdicts = dict[tuple[str, str], dict[str, Any] | None]
 
 MIB = 1024 * 1024
 
@@ -26,3 +33,22 @@ def model_checks(services: Services) -> ModelChecks:
                            cache_dir=Path(tempfile.gettempdir()) / "college-bot-models", clock=s.clock)
 
     return services.shared(ModelChecks, make)
+
+
+def shipped_models(release: Release) -> list[tuple[str, str]]:
+    """(model, version) of each Azure ML model version the release ships."""
+    return [(a.model, a.version) for a in release.artifacts if a.is_azure_ml_model and a.model and a.version]
+
+
+async def check_shipped(services: Services, shipped: list[tuple[str, str]], verdicts: Verdicts) -> None:
+    """Checks each shipped model version (at once, joined with any check of the same file), filling ``verdicts`` as
+    each ends; nothing without Azure ML configured."""
+    azureml = services.backends.optional(AZURE_ML)
+    if azureml is None or not shipped:
+        return
+    checks = model_checks(services)
+
+    async def verdict(model: str, version: str) -> None:
+        verdicts[(model, version)] = await checks.check(await model_version(azureml, model, version))
+
+    await asyncio.gather(*(verdict(m, v) for m, v in shipped))

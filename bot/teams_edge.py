@@ -38,6 +38,7 @@ from bot.sign_in import PENDING_TTL_S, magic_code, who_signed_in
 from bot.sign_in_edge import TurnUserTokens, oauth_card
 from bot.store import ETagConflict
 from bot.turn import Actor, CardAction, MemberDetails, Mention, Reply, Turn, Where
+from bot.unfurl import QUERY_LINK, unfurl
 from cards.errors import apology_card, error_card
 from cards.sign_in import code_refused_card, signed_in_card
 from cards.welcome import welcome_card
@@ -276,7 +277,8 @@ class CollegeBot(ActivityHandler):
                     "code": "Forbidden", "message": "This bot does not serve your organisation."}}))
             return False
         if activity.id and activity.type in (ActivityTypes.message, ActivityTypes.invoke,
-                                             ActivityTypes.conversation_update, ActivityTypes.installation_update):
+                                             ActivityTypes.conversation_update, ActivityTypes.installation_update) \
+                and activity.name != QUERY_LINK:  # a link's card only reads: a retry gets it again
             key = f"{activity.channel_id}|{activity.conversation.id}|{activity.id}"
             if not await self._services.store.first_sighting(key, self._services.clock()):
                 log.info("retried activity ignored", extra={"activity_id": activity.id})
@@ -466,9 +468,11 @@ class CollegeBot(ActivityHandler):
         await self._finish_sign_in(ctx, turn, token=token)
         return InvokeResponse(status=200, body={"id": value.get("id"), "connectionName": connection})
 
-    # invokes: card actions (Action.Execute) here, every other name answered by bot.invoke_answers ------------
+    # invokes: card actions (Action.Execute) and links (bot.unfurl) here, every other name by bot.invoke_answers --
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         activity = turn_context.activity
+        if activity.name == QUERY_LINK:
+            return invoke_answer_response(await unfurl(await self._turn(turn_context), activity.value))
         if activity.name in (VERIFY_STATE, TOKEN_EXCHANGE) and self._services.settings.oauth_connection_name:
             value = activity.value if isinstance(activity.value, dict) else {}
             return await self._sign_in_invoke(turn_context, await self._turn(turn_context), activity.name, value)

@@ -3,16 +3,11 @@ detail with the Azure ML model version it ships and that version's test verdict 
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 from bot.errors import InvalidInput
-from bot.model_checks import model_checks
+from bot.model_checks import Verdicts, check_shipped, shipped_models
 from bot.progress import answer_soon
 from bot.router import Args, card_action, command
 from bot.services.azureml.backend import AZURE_ML
-from bot.services.azureml.model import ModelVersion
-from bot.services.azureml.registry import model_version
 from bot.services.devops.backend import AZURE_DEVOPS
 from bot.services.devops.releases import read_release, recent_releases
 from bot.turn import Reply, Turn
@@ -44,23 +39,17 @@ async def handle_releases_button(turn: Turn, data: dict) -> Reply:
 async def _release_reply(turn: Turn, release_id: int) -> Reply:
     services = turn.services
     release = await read_release(services.client(AZURE_DEVOPS), release_id)
-    shipped = [(a.model, a.version) for a in release.artifacts if a.is_azure_ml_model and a.model and a.version]
-    azureml = services.backends.optional(AZURE_ML)
-    verdicts: dict[tuple[str, str], dict[str, Any] | None] = {}
+    shipped = shipped_models(release)
+    verdicts: Verdicts = {}
 
     def render() -> Reply:
         return Reply(card=release_card(release, now=services.clock(), verdicts=verdicts))
 
-    if not shipped or azureml is None:
+    if not shipped or services.backends.optional(AZURE_ML) is None:
         return render()
-    checks = model_checks(services)
-
-    async def verdict(model: str, version: str) -> None:
-        found: ModelVersion = await model_version(azureml, model, version)
-        verdicts[(model, version)] = await checks.check(found)
 
     async def work() -> Reply:
-        await asyncio.gather(*(verdict(m, v) for m, v in shipped))
+        await check_shipped(services, shipped, verdicts)
         return render()
 
     return await answer_soon(turn, work(), render, name=f"release {release_id}")

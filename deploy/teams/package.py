@@ -1,16 +1,19 @@
 """Builds the Teams app package (manifest.json + icons, zipped) from the command registry.
 
     python -m deploy.teams.package --bot-id <MicrosoftAppId> [--out build/college-bot.zip]
-           [--website https://...] [--valid-domain bot.example.com]
+           [--website https://...] [--valid-domain bot.example.com] [--devops-org-url https://dev.azure.com/<org>]
 
-The command menu (commandLists) comes from the same registry as `help`, so it never drifts. The icons are
-drawn here (plain PNGs) so the package needs no binary files in git.
+The command menu (commandLists) comes from the same registry as `help`, so it never drifts. Link unfurling's
+domains (composeExtensions' messageHandlers) come from the organization's URL (AZURE_DEVOPS_ORG_URL by default),
+as the bot recognises its links (bot.links). The icons are drawn here (plain PNGs) so the package needs no binary
+files in git.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import struct
 import sys
 import uuid
@@ -48,10 +51,19 @@ SIGN_IN_DOMAIN = "token.botframework.com"
 """The Bot Framework token service's sign-in pages: Teams opens the sign-in card's link only for a valid domain."""
 
 
+def link_unfurling(bot_id: str, domains: list[str]) -> list[dict]:
+    """composeExtensions: the bot's link handler for the organization's domains (no search or action commands;
+    msteams-docs link-unfurling: messageHandlers need none)."""
+    if not domains:
+        return []
+    return [{"botId": bot_id, "composeExtensionType": "botBased",
+             "messageHandlers": [{"type": "link", "value": {"domains": domains}}]}]
+
+
 def manifest(bot_id: str, commands: list[tuple[str, str]], *, version: str, website: str,
-             valid_domains: list[str]) -> dict:
+             valid_domains: list[str], link_domains: list[str] | None = None) -> dict:
     menu = [{"title": name, "description": help_line[:4000]} for name, help_line in commands[:MAX_COMMANDS]]
-    return {
+    data: dict = {
         "$schema": "https://developer.microsoft.com/en-us/json-schemas/teams/v1.29/MicrosoftTeams.schema.json",
         "manifestVersion": MANIFEST_VERSION,
         "version": version,
@@ -77,6 +89,10 @@ def manifest(bot_id: str, commands: list[tuple[str, str]], *, version: str, webs
         "permissions": ["identity", "messageTeamMembers"],
         "validDomains": list(dict.fromkeys([SIGN_IN_DOMAIN, *valid_domains])),
     }
+    extensions = link_unfurling(bot_id, list(link_domains or []))
+    if extensions:
+        data["composeExtensions"] = extensions
+    return data
 
 
 def registry_commands() -> list[tuple[str, str]]:
@@ -86,10 +102,12 @@ def registry_commands() -> list[tuple[str, str]]:
     return [(spec.name, spec.help) for spec in REGISTRY.commands]
 
 
-def build(bot_id: str, out: Path, *, website: str, valid_domains: list[str]) -> dict:
+def build(bot_id: str, out: Path, *, website: str, valid_domains: list[str], devops_org_url: str = "") -> dict:
+    from bot.links import link_domains
     from bot.settings import VERSION
 
-    data = manifest(bot_id, registry_commands(), version=VERSION, website=website, valid_domains=valid_domains)
+    data = manifest(bot_id, registry_commands(), version=VERSION, website=website, valid_domains=valid_domains,
+                    link_domains=link_domains(devops_org_url))
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
         package.writestr("manifest.json", json.dumps(data, indent=2))
@@ -104,8 +122,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("build/college-bot.zip"))
     parser.add_argument("--website", default="https://github.com/college-team/college-bot")
     parser.add_argument("--valid-domain", action="append", default=[])
+    parser.add_argument("--devops-org-url", default=os.environ.get("AZURE_DEVOPS_ORG_URL", ""),
+                        help="the organization whose links unfurl into cards (default: AZURE_DEVOPS_ORG_URL)")
     args = parser.parse_args(argv)
-    build(args.bot_id, args.out, website=args.website, valid_domains=args.valid_domain)
+    build(args.bot_id, args.out, website=args.website, valid_domains=args.valid_domain,
+          devops_org_url=args.devops_org_url)
     sys.stderr.write(f"wrote {args.out}\n")
     return 0
 

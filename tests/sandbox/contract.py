@@ -84,6 +84,10 @@ READS: dict[str, dict[str, list[str]]] = {
                      "pipeline"],
         "ApprovalStep": ["assignedApprover", "status", "initiatedOn", "order"],
     },
+    "build/build.json": {
+        "Build": ["id", "buildNumber", "status", "definition", "sourceBranch", "requestedFor", "_links"],
+        "DefinitionReference": ["id", "name"],
+    },
     "distributedTask/taskAgent.json": {
         "SecureFile": ["id", "name", "createdOn"],
         "EnvironmentInstance": ["id", "name", "createdOn"],
@@ -159,6 +163,7 @@ CONTRACTS: list[tuple[str, re.Pattern, str, str, bool]] = [
          False),
         ("GET", r"/_apis/Release/approvals", "release/release.json", "ReleaseApproval", True),
         ("PATCH", r"/_apis/Release/approvals/\d+", "release/release.json", "ReleaseApproval", False),
+        ("GET", r"/_apis/build/Builds/\d+", "build/build.json", "Build", False),
     ]
 ]
 

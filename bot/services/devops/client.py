@@ -72,6 +72,7 @@ _CLIENTS = {
     "release": "get_release_client",
     "location": "get_location_client",
     "pipelines": "get_pipelines_client",
+    "build": "get_build_client",
 }
 
 
@@ -212,6 +213,7 @@ class SdkClients:
     release = property(lambda self: self.get("release"))
     location = property(lambda self: self.get("location"))
     pipelines = property(lambda self: self.get("pipelines"))
+    build = property(lambda self: self.get("build"))
 
 
 @dataclass(frozen=True)
