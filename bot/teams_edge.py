@@ -350,6 +350,8 @@ class CollegeBot(ActivityHandler):
         if conversation_type != "personal" and not bot_mentioned:
             return  # in channels and group chats the bot speaks only when @mentioned
         text, people = read_message(activity, self._services.bot_name)
+        if not text and activity.attachments:
+            return  # a card someone shared (an unfurled link sent in the chat), not a command: nothing to answer
         if len(text) > MAX_COMMAND_CHARS:
             await self._deliver(turn_context, Reply(card=_too_long_card("message")))
             return

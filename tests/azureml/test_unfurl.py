@@ -148,3 +148,12 @@ async def test_a_retried_paste_gets_its_card_again(ml_bot, org):
                                activity_id="same-paste")
     first = await ml_bot.post(activity)
     assert await ml_bot.post(activity) == first and first[1]["composeExtension"]["attachments"]
+
+
+async def test_an_unfurled_card_sent_in_the_personal_chat_gets_no_answer(ml_bot, azureml_sandbox):
+    """Sending the unfurled card (a message with an attachment and no text) is sharing it, not a command."""
+    card = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": "Release-3"}]}
+    sent = await ml_bot.send(ml_bot.activity("message", who="bob", text="", attachments=[
+        {"contentType": "application/vnd.microsoft.card.adaptive", "content": card}]))
+    assert sent == []
+    assert [s for s in await ml_bot.say("", who="bob") if s.cards]  # an empty message still gets the help card
