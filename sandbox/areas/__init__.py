@@ -10,6 +10,7 @@ from . import (
     extensions,
     git,
     graph,
+    hooks,
     location,
     pipelines,
     release,
@@ -18,7 +19,7 @@ from . import (
 )
 
 AREA_MODULES = (location, core, git, graph, entitlements, service_endpoints, extensions, distributed_task, release,
-                releases, pipelines)
+                releases, pipelines, hooks)
 
 
 def handlers_by_host() -> dict[str, dict[tuple[str, str], Handler]]:
