@@ -11,8 +11,8 @@ from ..state import releases
 from ..state.hooks import EVENT_TYPES, Event
 from ..state.ids import stable_id
 from ..state.world import World
+from .builds import build_view
 from .pipelines import _approval_view, _pipeline_view, _run_view
-from .release import _identity
 from .release_views import approval_view, definition_reference, environment_view, release_view
 
 
@@ -90,24 +90,8 @@ def _deployment_completed(ctx: RequestContext, event: Event) -> tuple[dict, str,
 
 def _build(ctx: RequestContext, event: Event) -> tuple[dict, str, str]:
     run = ctx.world.runs[event.subject["run_id"]]
-    pipeline = ctx.world.pipelines[run["pipeline_id"]]
-    project = ctx.world.projects[pipeline["project_id"]]
-    web = ctx.urls.of("main", f"{project.name}/_build/results?buildId={run['id']}")
-    url = ctx.urls.of("main", f"{project.id}/_apis/build/Builds/{run['id']}")
-    resource = {
-        "id": run["id"], "buildNumber": run["name"], "status": "completed", "result": run["result"],
-        "queueTime": iso(run["created"]), "startTime": iso(run["created"]), "finishTime": iso(run["finished"]),
-        "url": url, "uri": f"vstfs:///Build/Build/{run['id']}",
-        "definition": {"id": pipeline["id"], "name": pipeline["name"], "path": pipeline["folder"], "type": "build",
-                       "queueStatus": "enabled", "revision": pipeline["revision"],
-                       "url": ctx.urls.of("main", f"{project.id}/_apis/build/Definitions/{pipeline['id']}")},
-        "project": _project(ctx, project.id), "sourceBranch": "refs/heads/master",
-        "sourceVersion": "c0ffee00" * 5, "reason": "manual",
-        "requestedFor": _identity(ctx, run["requested_by"]), "requestedBy": _identity(ctx, run["requested_by"]),
-        "repository": {"id": pipeline["repository"], "type": "TfsGit"},
-        "_links": {"self": {"href": url}, "web": {"href": web}},
-    }
-    return resource, f"Build {run['name']} {run['result']}", web
+    resource = build_view(ctx, run)
+    return resource, f"Build {run['name']} {run['result']}", resource["_links"]["web"]["href"]
 
 
 def _run_state(ctx: RequestContext, event: Event) -> tuple[dict, str, str]:

@@ -92,6 +92,10 @@ READS: dict[str, dict[str, list[str]]] = {
         "Publisher": ["id", "name", "supportedEvents"],
         "EventTypeDescriptor": ["id", "name", "publisherId"],
     },
+    "build/build.json": {
+        "Build": ["id", "buildNumber", "status", "definition", "sourceBranch", "requestedFor", "_links"],
+        "DefinitionReference": ["id", "name"],
+    },
     "distributedTask/taskAgent.json": {
         "SecureFile": ["id", "name", "createdOn"],
         "EnvironmentInstance": ["id", "name", "createdOn"],
@@ -167,6 +171,7 @@ CONTRACTS: list[tuple[str, re.Pattern, str, str, bool]] = [
          False),
         ("GET", r"/_apis/Release/approvals", "release/release.json", "ReleaseApproval", True),
         ("PATCH", r"/_apis/Release/approvals/\d+", "release/release.json", "ReleaseApproval", False),
+        ("GET", r"/_apis/build/Builds/\d+", "build/build.json", "Build", False),
         ("GET", r"/_apis/hooks/publishers", "hooks/serviceHooks.json", "Publisher", True),
         ("GET", rf"/_apis/hooks/publishers/{_ID}", "hooks/serviceHooks.json", "Publisher", False),
         ("GET", rf"/_apis/hooks/publishers/{_ID}/eventTypes", "hooks/serviceHooks.json", "EventTypeDescriptor", True),

@@ -36,6 +36,7 @@ SDK_CLIENTS = {
     "release": "get_release_client",
     "pipelines": "get_pipelines_client",
     "service_hooks": "get_service_hooks_client",
+    "build": "get_build_client",
 }
 
 Method = tuple[str, str]  # (factory method, SDK method)

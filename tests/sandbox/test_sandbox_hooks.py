@@ -230,3 +230,13 @@ def test_deliveries_go_to_loopback_only(devops_sandbox, clients):
     (notification,) = clients.service_hooks.get_notifications(created.id)
     assert "loopback" in notification.details.error_message
     assert [r["status"] for r in devops_sandbox.requests(since) if r["origin"] == "hooks"] == [0]
+
+
+def test_a_run_is_a_build(clients):
+    build = clients.build.get_build(P, 101)
+    assert (build.build_number, build.status, build.result) == ("20261125.1", "completed", "succeeded")
+    assert (build.definition.name, build.source_branch) == ("tinyyolo-edge-deploy", "refs/heads/master")
+    assert build.requested_for.unique_name == PEOPLE["bob"]["upn"]
+    assert clients.build.get_build(P, 102).status == "inProgress"
+    with pytest.raises(AzureDevOpsServiceError):
+        clients.build.get_build(P, 999)

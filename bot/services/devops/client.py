@@ -72,6 +72,8 @@ _CLIENTS = {
     "release": "get_release_client",
     "location": "get_location_client",
     "pipelines": "get_pipelines_client",
+    "service_hooks": "get_service_hooks_client",
+    "build": "get_build_client",
 }
 
 

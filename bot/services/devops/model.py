@@ -422,3 +422,18 @@ class Release:
     stages: tuple[Stage, ...] = ()
     artifacts: tuple[ShippedArtifact, ...] = ()
     web_url: str = ""
+
+
+@dataclass(frozen=True)
+class Build:
+    """A build (a YAML pipeline's run: the same id) as the Build API reads it."""
+
+    id: int
+    number: str
+    pipeline: str
+    status: str  # notStarted | inProgress | completed | ...
+    result: str  # succeeded | partiallySucceeded | failed | canceled ("" until it completes)
+    branch: str  # refs/heads/...
+    pushed_by: str  # whom the build was requested for (who pushed, for a CI build)
+    finished: datetime | None = None
+    web_url: str = ""
