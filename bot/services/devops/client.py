@@ -214,6 +214,8 @@ class SdkClients:
     release = property(lambda self: self.get("release"))
     location = property(lambda self: self.get("location"))
     pipelines = property(lambda self: self.get("pipelines"))
+    service_hooks = property(lambda self: self.get("service_hooks"))
+    build = property(lambda self: self.get("build"))
 
 
 @dataclass(frozen=True)
