@@ -64,6 +64,9 @@ class HookDeliveries:
         sandbox = self._sandbox
         world, now = sandbox.world, sandbox.clock.now()
         state = hooks.state_of(world)
+        if not state.subscriptions:  # nothing to deliver to: no look (the world moves lazily, as without hooks);
+            state.seen = None       # the look after the first subscription only notes what the world shows
+            return 0
         queued = 0
         for event in hooks.observe(world, state, now):
             for subscription in list(state.subscriptions.values()):
@@ -92,6 +95,13 @@ class HookDeliveries:
         with self._sandbox.lock:
             self.look()
         await self.deliver_due()
+
+    async def close(self) -> None:
+        """Stops deliveries still running (the sandbox is stopping)."""
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
     def _due(self) -> list[dict]:
         now = self._sandbox.clock.now()

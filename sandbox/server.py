@@ -146,6 +146,7 @@ class Sandbox:
         cancelled = self.delays.cancel_all(stopping=True)
         if cancelled:
             log.info("cancelled %d delayed call(s) at stop", cancelled)
+        await self.hooks.close()
         for runner in reversed(self._runners):
             await runner.cleanup()
         self._runners.clear()
