@@ -27,18 +27,19 @@ from aiohttp import web
 from bot.container import Services
 from bot.errors import UserFacingError
 from bot.json_body import BodyRejected, parse_json_object
+from bot.services.devops.service_hooks import (
+    APPROVAL_PENDING,
+    BUILD_COMPLETE,
+    DEPLOYMENT_COMPLETED,
+    RUN_APPROVAL_PENDING,
+)
 from bot.store import HookSubscription
 from bot.turn import Reply
 
 log = logging.getLogger(__name__)
 
-APPROVAL_PENDING = "ms.vss-release.deployment-approval-pending-event"
-DEPLOYMENT_COMPLETED = "ms.vss-release.deployment-completed-event"
-BUILD_COMPLETE = "build.complete"
-RUN_APPROVAL_PENDING = "ms.vss-pipelinechecks-events.approval-pending"
 EVENTS_OF = {"approvals": {APPROVAL_PENDING, RUN_APPROVAL_PENDING}, "deployments": {DEPLOYMENT_COMPLETED},
              "builds": {BUILD_COMPLETE}}
-FAILED = {"rejected", "failed", "canceled", "partiallySucceeded"}
 
 
 def _credentials(header: str) -> tuple[str, str] | None:

@@ -25,6 +25,12 @@ from bot.services.devops.builds import read_build
 from bot.services.devops.deployments import read_stage
 from bot.services.devops.model import ShippedArtifact
 from bot.services.devops.releases import read_release
+from bot.services.devops.service_hooks import (
+    APPROVAL_PENDING,
+    BUILD_COMPLETE,
+    DEPLOYMENT_COMPLETED,
+    RUN_APPROVAL_PENDING,
+)
 from bot.services.devops.yaml_approvals import read_run_approval
 from bot.store import HookSubscription
 from bot.turn import Reply
@@ -33,10 +39,6 @@ from cards.service_hooks import build_event_card, deployment_event_card
 
 log = logging.getLogger(__name__)
 
-APPROVAL_PENDING = "ms.vss-release.deployment-approval-pending-event"
-DEPLOYMENT_COMPLETED = "ms.vss-release.deployment-completed-event"
-BUILD_COMPLETE = "build.complete"
-RUN_APPROVAL_PENDING = "ms.vss-pipelinechecks-events.approval-pending"
 NOT_SUCCEEDED = {"rejected", "failed", "canceled", "partiallySucceeded"}
 
 
