@@ -140,6 +140,16 @@ async def test_an_approval_made_pending_arrives_as_its_approval_card(hooks_bot, 
     assert decide and all(a["data"]["approval"] == made["approval_id"] for a in decide)
     assert "TinyYOLO version 3" in text_of(card)  # what it ships, read back from Azure DevOps and Azure ML
 
+    # the approver decides right there, under the rules of `approvals`: only Carol, once
+    reject = next(a for a in decide if a["data"].get("decision") == "rejected")
+    status, answer = await teams.click_action(reject, who="dave", at="channel")
+    assert status == 200 and "Rejected" not in text_of(answer)
+    status, answer = await teams.click_action(reject, who="carol", at="channel")
+    assert status == 200 and "Rejected" in text_of(answer)
+    release = azureml_sandbox.control.connection().clients_v7_1.get_release_client().get_release(P, 3)
+    qa = next(e for e in release.environments if e.name == "QA")
+    assert {a.id: a.status for a in qa.pre_deploy_approvals}[made["approval_id"]] == "rejected"
+
 
 async def test_a_yaml_approval_made_pending_arrives_as_its_approval_card(hooks_bot, azureml_sandbox):
     teams = hooks_bot
