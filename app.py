@@ -37,6 +37,13 @@ async def messages(request: web.Request) -> web.StreamResponse:
     return await runtime.adapter.process(request, runtime.bot)
 
 
+async def devops_events(request: web.Request) -> web.StreamResponse:
+    """Azure DevOps service hook deliveries (bot/devops_events.py)."""
+    from bot.devops_events import receive
+
+    return await receive(request, request.app[RUNTIME].services)
+
+
 async def healthz(request: web.Request) -> web.Response:
     """Version, whether inbound auth is on, what each configured backend talks to ("sandbox" or "azure"; ``backend``
     sums them up: "none", "sandbox", "azure" or "mixed"), and whose identity decisions and deployments run with
@@ -77,6 +84,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_runtime)
     app.router.add_route("*", "/api/messages", messages)
+    app.router.add_post("/api/devops/events", devops_events)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     return app

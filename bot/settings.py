@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     # or the sandbox's stand-in on loopback for local runs
     oauth_url: str = Field("", validation_alias="OAUTH_URL")
 
+    # Where Azure DevOps reaches the bot (service hooks POST to <BOT_PUBLIC_URL>/api/devops/events); "" = no subscribe
+    bot_public_url: str = Field("", validation_alias="BOT_PUBLIC_URL")
+
     # Azure DevOps
     devops_org_url: str = Field("", validation_alias="AZURE_DEVOPS_ORG_URL")
     devops_pat: SecretStr = Field(SecretStr(""), validation_alias="AZURE_DEVOPS_PAT")
@@ -132,6 +135,11 @@ class Settings(BaseSettings):
                              "e.g. ms-air-aiagility.vss-services-azureml")
         return value
 
+    @field_validator("bot_public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        return value.strip().rstrip("/")
+
     @field_validator("devops_org_url")
     @classmethod
     def _org_url(cls, value: str) -> str:
@@ -172,6 +180,12 @@ class Settings(BaseSettings):
                 problems.append("OAUTH_URL must be an https:// URL (plain http only on loopback)")
             elif not self.app_id and not is_loopback_url(self.oauth_url):
                 problems.append("OAUTH_URL must be a loopback address without MicrosoftAppId (local runs only)")
+        if self.bot_public_url:
+            parts = urlsplit(self.bot_public_url)
+            if parts.scheme not in ("http", "https") or not parts.hostname or (
+                    parts.scheme == "http" and not is_loopback_url(self.bot_public_url)):
+                problems.append("BOT_PUBLIC_URL must be an https:// URL (plain http only on loopback), "
+                                "e.g. https://college-bot.azurewebsites.net")
         if self.devops_pat.get_secret_value() and not self.devops_org_url:
             problems.append("AZURE_DEVOPS_ORG_URL is missing (AZURE_DEVOPS_PAT is set)")
         if self.azure_client_secret.get_secret_value() and not self.azure_client_id:

@@ -54,7 +54,10 @@ def make_control(sandbox: Sandbox):
         route = _ROUTES.get((request.method, action))
         if route is None:
             return _problem(f"no control operation {request.method} /_sandbox/{action}", 404)
-        return await route(sandbox, request, body)
+        answer = await route(sandbox, request, body)
+        if request.method != "GET":  # service hooks: the change's events are delivered before the answer
+            await sandbox.hooks.settle()
+        return answer
     return control
 
 

@@ -27,6 +27,7 @@ from .azureml.service import AzureML, default_models
 from .clock import Clock
 from .control import make_control
 from .faults import DelayedCalls, FaultInjector
+from .hook_delivery import HookDeliveries
 from .http.context import Urls
 from .http.locations import MAIN, SERVED_HOSTS, UNSERVED, load_catalog
 from .http.pipeline import Origin, devops_origin, make_handler
@@ -89,6 +90,7 @@ class Sandbox:
         self.ca: LocalCA | None = None
         self.azureml = AzureML(self, models)
         self.tokens = TokenService(self, oauth_connection)
+        self.hooks = HookDeliveries(self)  # service hook notifications (sandbox/hook_delivery.py)
 
     # ---- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
@@ -104,6 +106,8 @@ class Sandbox:
             locations = catalog.for_host(host)
             origin = devops_origin(host, locations, Router(list(locations), handlers.get(host, {})))
             await self._serve(origin, self._sockets[host], control if host == MAIN else None)
+        with self.lock:
+            self.hooks.look()  # what the world shows at start: later changes are the events
         await self._start_token_service()
         await self._start_azureml()
         log.info("sandbox serving %s (origins: %s; Azure ML: %s)", self.org_url, self.urls.origins,
@@ -142,6 +146,7 @@ class Sandbox:
         cancelled = self.delays.cancel_all(stopping=True)
         if cancelled:
             log.info("cancelled %d delayed call(s) at stop", cancelled)
+        await self.hooks.close()
         for runner in reversed(self._runners):
             await runner.cleanup()
         self._runners.clear()

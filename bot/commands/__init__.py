@@ -14,6 +14,7 @@ from bot.commands import (  # noqa: F401  (registration by import)
     releases,
     repos,
     sign_in,
+    subscriptions,
     team,
 )
 from bot.router import REGISTRY

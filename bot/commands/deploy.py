@@ -26,7 +26,7 @@ from bot.logging_setup import current_correlation_id
 from bot.model_checks import model_checks
 from bot.policy import Role
 from bot.progress import live_card
-from bot.router import Args, command, operation
+from bot.router import Args, card_action, command, operation
 from bot.services.azureml.backend import AZURE_ML
 from bot.services.azureml.registry import model_version
 from bot.services.devops.backend import AZURE_DEVOPS
@@ -41,6 +41,7 @@ from bot.services.devops.deployments import (
 from bot.services.devops.model import Release, ShippedArtifact
 from bot.services.devops.releases import read_release
 from bot.turn import Actor, Reply, Turn
+from cards import verbs
 from cards.approvals import approval_card
 from cards.confirmation import with_outcome
 from cards.deploy import deploy_question, deployment_card, requester_note
@@ -135,6 +136,13 @@ async def handle_deploy(turn: Turn, args: Args) -> Reply:
 async def handle_redeploy(turn: Turn, args: Args) -> Reply:
     """Deploys a stage that has run already again (admins; you confirm first); the card follows it."""
     return await _ask(turn, args, redeploy=True)
+
+
+@card_action(verbs.RELEASE_REDEPLOY, role=Role.ADMIN)
+async def handle_redeploy_button(turn: Turn, data: dict) -> Reply:
+    """Redeploys a stage from a card (a deployment that ended, posted by a service hook): the confirmation first."""
+    stage = str(data.get("stage") or "").strip()
+    return await _ask(turn, Args((str(int_of(data, "release")), *stage.split())), redeploy=True)
 
 
 async def _stage_of(services: Services, data: dict) -> tuple[Release, StageRun]:

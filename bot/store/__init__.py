@@ -10,6 +10,7 @@ from bot.store.lifecycle import StoreClosed, StoreLifecycle
 from bot.store.model_checks import ModelCheck, ModelCheckResults
 from bot.store.references import ConversationReferences
 from bot.store.state import ETagConflict, StateItem, VersionedState
+from bot.store.subscriptions import HookSubscription, HookSubscriptions
 from bot.store.tokens import ConfirmationToken, SingleUseTokens
 from bot.store.url import SCHEMES, UnsupportedStoreUrl, check_store_url, open_store
 
@@ -22,6 +23,8 @@ __all__ = [
     "ConversationReferences",
     "DuplicateIntent",
     "ETagConflict",
+    "HookSubscription",
+    "HookSubscriptions",
     "ModelCheck",
     "ModelCheckResults",
     "RecordedWork",

@@ -31,6 +31,7 @@ from bot.store.lifecycle import StoreClosed
 from bot.store.model_checks import ModelCheck
 from bot.store.sqlite_schema import migrate
 from bot.store.state import ETagConflict, StateItem
+from bot.store.subscriptions import HookSubscription
 from bot.store.tokens import ConfirmationToken
 
 logger = logging.getLogger(__name__)
@@ -528,6 +529,51 @@ class SqliteStore:
             checked_at = _from_utc_text(row[2])
             assert checked_at is not None
             return ModelCheck(row[0], json.loads(row[1]), checked_at)
+
+        return await self._with_conn(run)
+
+    # ---- service hook subscriptions ------------------------------------------------------------
+
+    @staticmethod
+    def _hook_subscription(row: tuple[Any, ...]) -> HookSubscription:
+        created_at = _from_utc_text(row[9])
+        assert created_at is not None
+        return HookSubscription(row[0], row[1], row[2], row[3], row[4], bool(row[5]), tuple(json.loads(row[6])),
+                                row[7], row[8], created_at)
+
+    async def add_hook_subscription(self, subscription: HookSubscription) -> None:
+        if not subscription.id or not subscription.conversation_id:
+            raise ValueError("a hook subscription needs an id and a conversation")
+        row = (subscription.id, subscription.conversation_id, subscription.kind, subscription.definition,
+               subscription.stage, int(subscription.failures_only), _dumps(list(subscription.devops_ids)),
+               subscription.secret_hash, subscription.created_by, _utc_text(subscription.created_at))
+        await self._with_conn(lambda conn: _insert_once(
+            conn, "INSERT INTO hook_subscriptions (id, conversation_id, kind, definition, stage, failures_only, "
+            "devops_ids, secret_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row,
+            ValueError(f"hook subscription {subscription.id} is stored already")))
+
+    async def get_hook_subscription(self, subscription_id: str) -> HookSubscription | None:
+        def run(conn: sqlite3.Connection) -> HookSubscription | None:
+            row = conn.execute("SELECT id, conversation_id, kind, definition, stage, failures_only, devops_ids, "
+                               "secret_hash, created_by, created_at FROM hook_subscriptions WHERE id = ?",
+                               (subscription_id,)).fetchone()
+            return None if row is None else self._hook_subscription(row)
+
+        return await self._with_conn(run)
+
+    async def list_hook_subscriptions(self, conversation_id: str) -> list[HookSubscription]:
+        def run(conn: sqlite3.Connection) -> list[HookSubscription]:
+            rows = conn.execute("SELECT id, conversation_id, kind, definition, stage, failures_only, devops_ids, "
+                                "secret_hash, created_by, created_at FROM hook_subscriptions WHERE conversation_id = ? "
+                                "ORDER BY created_at, rowid", (conversation_id,)).fetchall()
+            return [self._hook_subscription(row) for row in rows]
+
+        return await self._with_conn(run)
+
+    async def delete_hook_subscription(self, subscription_id: str) -> bool:
+        def run(conn: sqlite3.Connection) -> bool:
+            with _transaction(conn):
+                return conn.execute("DELETE FROM hook_subscriptions WHERE id = ?", (subscription_id,)).rowcount == 1
 
         return await self._with_conn(run)
 

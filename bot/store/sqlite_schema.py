@@ -106,7 +106,24 @@ CREATE TABLE model_checks (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+# v5: service hook subscriptions of conversations (bot.store.subscriptions); the secret only as its hash.
+_V5 = """
+CREATE TABLE hook_subscriptions (
+    id              TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    definition      TEXT NOT NULL,
+    stage           TEXT NOT NULL,
+    failures_only   INTEGER NOT NULL,
+    devops_ids      TEXT NOT NULL,   -- JSON array of Azure DevOps subscription ids
+    secret_hash     TEXT NOT NULL,   -- SHA-256 hex of the delivery secret
+    created_by      TEXT NOT NULL,
+    created_at      TEXT NOT NULL
+);
+CREATE INDEX hook_subscriptions_conversation ON hook_subscriptions (conversation_id, created_at);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

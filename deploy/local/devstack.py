@@ -274,8 +274,9 @@ def start_bot(log_dir: Path, port: int, extra_env: Mapping[str, str], timeout: f
     """
     if not (REPO / "app.py").is_file():
         raise StartupError("app.py is missing: the bot is not in this checkout yet")
-    env = base_env({"BOT_PUBLIC_URL": f"http://{LOOPBACK}:{port}",  # where the sandbox's service hooks deliver
-                    **extra_env, "DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS": "true", "PORT": str(port)})
+    # the sandbox's service hooks reach the bot here (subscribe): loopback, like everything in a local run
+    env = base_env({"BOT_PUBLIC_URL": f"http://{LOOPBACK}:{port}", **extra_env,
+                    "DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS": "true", "PORT": str(port)})
     child = start("bot", [sys.executable, str(REPO / "app.py")], log_dir=log_dir, env=env, cwd=cwd)
     try:
         wait_http(child, f"http://{LOOPBACK}:{port}/healthz", timeout)

@@ -11,6 +11,7 @@ from . import (
     extensions,
     git,
     graph,
+    hooks,
     location,
     pipelines,
     release,
@@ -19,7 +20,7 @@ from . import (
 )
 
 AREA_MODULES = (location, core, git, graph, entitlements, service_endpoints, extensions, distributed_task, release,
-                releases, pipelines, builds)
+                releases, pipelines, hooks, builds)
 
 
 def handlers_by_host() -> dict[str, dict[tuple[str, str], Handler]]:

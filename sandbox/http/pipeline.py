@@ -199,6 +199,7 @@ async def _answer(call: Call, key: str, locations: tuple[dict, ...], router: Rou
                 raw_body=raw_body, pat_owner=caller.storage_key,
             )
             reply = match.handler(context)
+            sandbox.hooks.after_call()  # service hooks: events this call (or the clock) caused are delivered
     except ServiceError as error:
         error.headers = {**headers, **error.headers}
         return error.to_response()

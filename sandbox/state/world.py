@@ -71,6 +71,7 @@ class World:
     entra_apps: dict[str, EntraApp] = field(default_factory=dict)
     github_tokens: list[GitHubToken] = field(default_factory=list)
     page_size: int | None = None  # caps every page, so tests can page through a small world
+    service_hooks: object = None  # subscriptions and notifications (sandbox/state/hooks.py state_of)
 
     # ---- projects and teams -------------------------------------------------------------
     def project(self, id_or_name: str | None) -> Project | None:

@@ -84,6 +84,14 @@ READS: dict[str, dict[str, list[str]]] = {
                      "pipeline"],
         "ApprovalStep": ["assignedApprover", "status", "initiatedOn", "order"],
     },
+    "hooks/serviceHooks.json": {
+        "Subscription": ["id", "status", "publisherId", "eventType", "consumerId", "consumerActionId",
+                         "publisherInputs", "consumerInputs", "createdBy", "createdDate"],
+        "Notification": ["id", "subscriptionId", "eventId", "status", "result", "details"],
+        "NotificationDetails": ["requestAttempts"],
+        "Publisher": ["id", "name", "supportedEvents"],
+        "EventTypeDescriptor": ["id", "name", "publisherId"],
+    },
     "build/build.json": {
         "Build": ["id", "buildNumber", "status", "definition", "sourceBranch", "requestedFor", "_links"],
         "DefinitionReference": ["id", "name"],
@@ -164,6 +172,18 @@ CONTRACTS: list[tuple[str, re.Pattern, str, str, bool]] = [
         ("GET", r"/_apis/Release/approvals", "release/release.json", "ReleaseApproval", True),
         ("PATCH", r"/_apis/Release/approvals/\d+", "release/release.json", "ReleaseApproval", False),
         ("GET", r"/_apis/build/Builds/\d+", "build/build.json", "Build", False),
+        ("GET", r"/_apis/hooks/publishers", "hooks/serviceHooks.json", "Publisher", True),
+        ("GET", rf"/_apis/hooks/publishers/{_ID}", "hooks/serviceHooks.json", "Publisher", False),
+        ("GET", rf"/_apis/hooks/publishers/{_ID}/eventTypes", "hooks/serviceHooks.json", "EventTypeDescriptor", True),
+        ("GET", rf"/_apis/hooks/publishers/{_ID}/eventTypes/{_ID}", "hooks/serviceHooks.json", "EventTypeDescriptor",
+         False),
+        ("POST", r"/_apis/hooks/subscriptions", "hooks/serviceHooks.json", "Subscription", False),
+        ("GET", r"/_apis/hooks/subscriptions", "hooks/serviceHooks.json", "Subscription", True),
+        ("GET", rf"/_apis/hooks/subscriptions/{_ID}", "hooks/serviceHooks.json", "Subscription", False),
+        ("PUT", rf"/_apis/hooks/subscriptions/{_ID}", "hooks/serviceHooks.json", "Subscription", False),
+        ("GET", rf"/_apis/hooks/subscriptions/{_ID}/notifications", "hooks/serviceHooks.json", "Notification", True),
+        ("GET", rf"/_apis/hooks/subscriptions/{_ID}/notifications/\d+", "hooks/serviceHooks.json", "Notification",
+         False),
     ]
 ]
 

@@ -72,6 +72,7 @@ _CLIENTS = {
     "release": "get_release_client",
     "location": "get_location_client",
     "pipelines": "get_pipelines_client",
+    "service_hooks": "get_service_hooks_client",
     "build": "get_build_client",
 }
 
@@ -213,6 +214,7 @@ class SdkClients:
     release = property(lambda self: self.get("release"))
     location = property(lambda self: self.get("location"))
     pipelines = property(lambda self: self.get("pipelines"))
+    service_hooks = property(lambda self: self.get("service_hooks"))
     build = property(lambda self: self.get("build"))
 
 
