@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..http.routing import Handler
 from . import (
+    build,
     core,
     distributed_task,
     entitlements,
@@ -18,7 +19,7 @@ from . import (
 )
 
 AREA_MODULES = (location, core, git, graph, entitlements, service_endpoints, extensions, distributed_task, release,
-                releases, pipelines)
+                releases, pipelines, build)
 
 
 def handlers_by_host() -> dict[str, dict[tuple[str, str], Handler]]:

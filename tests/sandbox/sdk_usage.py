@@ -35,6 +35,7 @@ SDK_CLIENTS = {
     "tasks": "get_task_agent_client",
     "release": "get_release_client",
     "pipelines": "get_pipelines_client",
+    "build": "get_build_client",
 }
 
 Method = tuple[str, str]  # (factory method, SDK method)
