@@ -9,6 +9,7 @@ from bot.store.journal import DuplicateIntent, RecordedWork, UnknownIntent, Work
 from bot.store.lifecycle import StoreClosed, StoreLifecycle
 from bot.store.model_checks import ModelCheck, ModelCheckResults
 from bot.store.references import ConversationReferences
+from bot.store.schedules import DigestSchedule, DigestSchedules
 from bot.store.state import ETagConflict, StateItem, VersionedState
 from bot.store.tokens import ConfirmationToken, SingleUseTokens
 from bot.store.url import SCHEMES, UnsupportedStoreUrl, check_store_url, open_store
@@ -20,6 +21,8 @@ __all__ = [
     "AuditTrail",
     "ConfirmationToken",
     "ConversationReferences",
+    "DigestSchedule",
+    "DigestSchedules",
     "DuplicateIntent",
     "ETagConflict",
     "ModelCheck",

@@ -22,6 +22,7 @@ from bot.store import (
     ActivityDedup,
     AuditTrail,
     ConversationReferences,
+    DigestSchedules,
     ModelCheckResults,
     SingleUseTokens,
     StoreLifecycle,
@@ -32,7 +33,7 @@ from bot.store import (
 
 EVERY_CONCERN: frozenset[type] = frozenset(
     {VersionedState, ConversationReferences, AuditTrail, SingleUseTokens, ActivityDedup, WorkJournal,
-     ModelCheckResults, StoreLifecycle}
+     ModelCheckResults, DigestSchedules, StoreLifecycle}
 )
 
 

@@ -45,7 +45,8 @@ async def test_sqlite_schema_version_and_wal(tmp_path: Path) -> None:
 
     conn = sqlite3.connect(tmp_path / "bot.db")
     try:
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,), (3,), (4,)]
+        versions = conn.execute("SELECT version FROM schema_version").fetchall()
+        assert versions == [(v,) for v in range(1, SCHEMA_VERSION + 1)]
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     finally:
         conn.close()

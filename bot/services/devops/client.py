@@ -72,6 +72,7 @@ _CLIENTS = {
     "release": "get_release_client",
     "location": "get_location_client",
     "pipelines": "get_pipelines_client",
+    "build": "get_build_client",
 }
 
 
