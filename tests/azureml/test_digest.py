@@ -5,7 +5,12 @@ digest missed while the bot was down (within the grace period and beyond it), de
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+from bot.digest_times import next_due, recurrence
+from bot.store import DigestSchedule
 from cards.digest import card_bytes
+from tests.azureml.conftest import services_of
 from tests.harness.cards import card_texts
 
 AZURE_ML_ORIGINS = {"arm", "entra", "blob"}
@@ -66,3 +71,104 @@ async def test_one_digest_costs_at_most_ten_calls_at_scale(ml_bot, azureml_sandb
     assert "YAML pipelines 1001 · 1000 finished in the period, 143 failed, 86% succeeded" in text
     assert "Failures since the previous digest** (159)" in text and "more failures" in text
     assert "more pipelines" in text and card_bytes(card) <= 25 * 1024  # summarised, not cut
+
+
+# ---- schedules ------------------------------------------------------------------------------------------------------
+def runtime_of(teams):
+    from app import RUNTIME
+
+    return teams.http.app[RUNTIME]
+
+
+def digests_to(teams, conversation_id: str) -> list:
+    return [s for s in teams.connector.sent if s.conversation_id == conversation_id and s.cards
+            and s.card["body"][0].get("text") == "Digest"]
+
+
+async def second_bot(make_bot, azureml_sandbox):
+    return await make_bot(**{**azureml_sandbox.env, "OAUTH_CONNECTION_NAME": ""}, BOT_ADMINS="")
+
+
+async def test_schedule_commands_and_who_may_use_them(ml_bot, azureml_sandbox):
+    text = text_of(await ml_bot.ask("digest daily 08:30 Europe/Berlin", who="bob"))  # his own chat: anyone
+    assert "Digest scheduled" in text and "every day at 08:30 (Europe/Berlin)" in text and "Next digest" in text
+    assert "every day at 08:30 (Europe/Berlin)" in text_of(await ml_bot.ask("digest status", who="bob"))
+    refused = text_of(await ml_bot.ask("digest weekdays 09:00", who="bob", at="channel"))
+    assert "Only the team's admins" in refused
+    assert "No scheduled digest" in text_of(await ml_bot.ask("digest", who="bob", at="channel"))
+    text = text_of(await ml_bot.ask("digest weekdays 9:05 America/New_York", who="alice", at="channel"))
+    assert "Monday to Friday at 09:05 (America/New_York)" in text
+    assert "Only the team's admins" in text_of(await ml_bot.ask("digest off", who="bob", at="channel"))
+    assert "Digest stopped" in text_of(await ml_bot.ask("digest off", who="alice", at="channel"))
+    assert "No scheduled digest" in text_of(await ml_bot.ask("digest status", who="alice", at="channel"))
+    for typed in ("digest daily 25:00", "digest daily 08:00 Mars/Olympus_Mons", "digest daily"):
+        assert "digest daily 08:30 Europe/Berlin" in text_of(await ml_bot.ask(typed, who="bob"))
+    entries = await services_of(ml_bot).audit.latest(10)
+    assert [e.outcome for e in entries if e.action.startswith("digest.")][:4] == ["ok", "refused", "ok", "refused"]
+
+
+async def test_a_schedule_survives_a_restart(ml_bot, make_bot, azureml_sandbox):
+    await ml_bot.ask("digest weekdays 07:15 Europe/Berlin", who="bob")
+    await runtime_of(ml_bot).close()  # the bot stops
+    again = await second_bot(make_bot, azureml_sandbox)  # the same STORE_URL
+    assert "Monday to Friday at 07:15 (Europe/Berlin)" in text_of(await again.ask("digest status", who="bob"))
+
+
+async def _missed(ml_bot, make_bot, azureml_sandbox, hours_ago: float):
+    """A daily schedule made two days ago whose due time was ``hours_ago`` hours ago, while the bot was down."""
+    await ml_bot.ask("digest status", who="bob")  # the bot knows the conversation (its reference is stored)
+    now = datetime.now(UTC)
+    at = (now - timedelta(hours=hours_ago)).strftime("%H:%M")
+    store = services_of(ml_bot).store
+    await store.put_schedule(DigestSchedule("a:personal-bob", "daily", at, "UTC", "bob", now - timedelta(days=2)))
+    await runtime_of(ml_bot).close()
+    again = await second_bot(make_bot, azureml_sandbox)
+    await runtime_of(again).scheduler.first_tick()
+    return again
+
+
+async def test_a_digest_missed_while_down_is_sent_once_at_start_within_the_grace_period(ml_bot, make_bot,
+                                                                                         azureml_sandbox):
+    again = await _missed(ml_bot, make_bot, azureml_sandbox, hours_ago=1)
+    assert len(digests_to(again, "a:personal-bob")) == 1
+    assert await runtime_of(again).scheduler.tick() == []  # that due time is done
+    assert len(digests_to(again, "a:personal-bob")) == 1
+    assert "Last digest" in text_of(await again.ask("digest status", who="bob"))
+
+
+async def test_a_digest_missed_beyond_the_grace_period_is_skipped(ml_bot, make_bot, azureml_sandbox):
+    again = await _missed(ml_bot, make_bot, azureml_sandbox, hours_ago=7)
+    assert digests_to(again, "a:personal-bob") == []
+    assert "none yet" in text_of(await again.ask("digest status", who="bob"))
+
+
+async def _scheduled(bot, who: str) -> datetime:
+    """Bob's (or Carol's) daily 06:00 UTC schedule; returns a moment a minute after its next due time."""
+    await bot.ask("digest daily 06:00", who=who)
+    schedule = await services_of(bot).store.get_schedule(f"a:personal-{who}")
+    return next_due(recurrence("daily", "06:00", "UTC"), schedule.created_at) + timedelta(minutes=1)
+
+
+async def test_a_throttled_digest_is_sent_after_retry_after(ml_bot, azureml_sandbox):
+    when = await _scheduled(ml_bot, "bob")
+    ml_bot.connector.fail_next = [429]
+    [(conversation, outcome)] = await runtime_of(ml_bot).scheduler.tick(when)
+    assert conversation == "a:personal-bob" and outcome.sent and ml_bot.connector.refused == 1
+    assert len(digests_to(ml_bot, "a:personal-bob")) == 1
+    assert await runtime_of(ml_bot).scheduler.tick(when + timedelta(minutes=5)) == []  # once per due time
+
+
+async def test_a_conversation_that_removed_the_bot_is_paused_and_others_still_get_theirs(ml_bot, azureml_sandbox):
+    when = await _scheduled(ml_bot, "bob")
+    await _scheduled(ml_bot, "carol")
+    ml_bot.connector.refuse["a:personal-bob"] = 403
+    outcomes = dict(await runtime_of(ml_bot).scheduler.tick(when))
+    assert outcomes["a:personal-bob"].result == "gone" and outcomes["a:personal-carol"].sent
+    assert len(digests_to(ml_bot, "a:personal-carol")) == 1 and digests_to(ml_bot, "a:personal-bob") == []
+    schedule = await services_of(ml_bot).store.get_schedule("a:personal-bob")
+    assert schedule.paused and "403" in schedule.paused
+    assert await runtime_of(ml_bot).scheduler.tick(when + timedelta(days=1)) != []  # Carol's next one only
+    del ml_bot.connector.refuse["a:personal-bob"]  # the bot is back in Bob's chat
+    text = text_of(await ml_bot.ask("digest status", who="bob"))
+    assert "paused since" in text and "removed from this conversation" in text and "set the schedule again" in text
+    assert "Next digest" in text_of(await ml_bot.ask("digest daily 06:00", who="bob"))  # resumed
