@@ -91,6 +91,8 @@ class DigestScheduler:
                 await self.tick()
             except (OSError, UserFacingError) as exc:  # the store or a service is away: try again next tick
                 log.warning("digest scheduler tick failed", extra={"reason": type(exc).__name__})
+            except Exception:  # the loop outlives any one tick; the cause is logged with its traceback
+                log.exception("digest scheduler tick failed unexpectedly")
             self._ticked.set()
             await asyncio.sleep(self._tick_s)
 
