@@ -87,9 +87,9 @@ def _release_row(release: Release) -> Element:
     return text(_link_line(line, release.web_url), size="Small", spacing="None")
 
 
-def _approval_row(approval: PendingApproval, now: datetime) -> Element:
+def _approval_row(approval: PendingApproval, now: datetime, digest: Digest) -> Element:
     waiting = f" for {ago(approval.created_on, now).removesuffix(' ago')}" if approval.created_on else ""
-    url = getattr(approval, "run_url", "") or ""
+    url = getattr(approval, "run_url", "") or digest.release_url(getattr(approval, "release_id", 0))
     line = f"⏳ **{escape(approval.what)}** · waiting{waiting} · approver: {escape(approval.approver)}"
     return text(_link_line(line, url), size="Small", spacing="None")
 
@@ -145,8 +145,9 @@ def _body(digest: Digest, now: datetime, limit: int | None) -> list[Element]:
         body += _section("Releases in flight", [_release_row(r) for r in digest.in_flight], len(digest.in_flight),
                          limit, "releases", digest.releases_url)
     if digest.approvals:
-        body += _section("Waiting for approval, oldest first", [_approval_row(a, now) for a in digest.approvals],
-                         len(digest.approvals), limit, "approvals", digest.approvals_url)
+        rows = [_approval_row(a, now, digest) for a in digest.approvals]
+        body += _section("Waiting for approval, oldest first", rows, len(digest.approvals), limit, "approvals",
+                         digest.approvals_url)
     if digest.models:
         body += _section("New model versions", [_model_row(m, now) for m in digest.models], len(digest.models),
                          limit, "model versions", "")

@@ -491,6 +491,10 @@ class Digest:
     def releases_url(self) -> str:
         return f"{self.org_url}/{self.project}/_release"
 
+    def release_url(self, release_id: int) -> str:
+        return (f"{self.org_url}/{self.project}/_releaseProgress?_a=release-pipeline-progress&releaseId={release_id}"
+                if self.org_url and release_id else "")
+
     @property
     def approvals_url(self) -> str:
         return f"{self.org_url}/{self.project}/_release?_a=approvals" if self.org_url else ""
