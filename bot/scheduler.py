@@ -32,6 +32,7 @@ TICK_S = 30.0
 GRACE = timedelta(hours=6)
 MAX_PERIOD = timedelta(days=7)
 REMOVED = "Teams refused the digest here ({status}): the bot seems to have been removed from this conversation"
+UNINSTALLED = "the bot has no way to reach this conversation any more (it was uninstalled here)"
 
 
 def rule_of(schedule: DigestSchedule) -> Recurrence:
@@ -100,25 +101,31 @@ class DigestScheduler:
         """Sends every digest due at ``now`` (default: the services' clock); what was sent where."""
         moment = now or self._services.clock()
         due = [(s, d) for s in await self._services.store.list_schedules() if (d := due_now(s, moment)) is not None]
-        results = await asyncio.gather(*(self._send(s, d, moment) for s, d in due))
+        made: dict[datetime, asyncio.Task[Reply]] = {}  # one read per period: conversations due together share it
+        results = await asyncio.gather(*(self._send(s, d, moment, made) for s, d in due))
         self._ticks += 1
         return [r for r in results if r is not None]
 
-    async def _send(self, schedule: DigestSchedule, due: datetime, now: datetime) -> tuple[str, Delivered] | None:
+    async def _send(self, schedule: DigestSchedule, due: datetime, now: datetime,
+                    made: dict[datetime, asyncio.Task[Reply]]) -> tuple[str, Delivered] | None:
         store = self._services.store
         conversation = schedule.conversation_id
         if not await store.claim_digest(conversation, due):
             return None  # sent already (another tick or instance)
+        start = period_start(schedule, due)
+        if start not in made:
+            made[start] = asyncio.ensure_future(self._content(self._services, start, now))
         try:
-            reply = await self._content(self._services, period_start(schedule, due), now)
+            reply = await asyncio.shield(made[start])
         except UserFacingError as exc:
             reply = Reply(text=f"The scheduled digest could not be made: {exc}")
             log.warning("digest content failed", extra={"conversation": conversation, "reason": str(exc)[:200]})
         outcome = await self._delivery.deliver(conversation, reply)
-        if outcome.result is Result.GONE:
-            await store.pause_schedule(conversation, REMOVED.format(status=outcome.status), now)
-            log.warning("digest schedule paused: the conversation refused the bot",
-                        extra={"conversation": conversation, "status": outcome.status})
+        if outcome.result in (Result.GONE, Result.UNREACHABLE):
+            reason = REMOVED.format(status=outcome.status) if outcome.result is Result.GONE else UNINSTALLED
+            await store.pause_schedule(conversation, reason, now)
+            log.warning("digest schedule paused: the conversation cannot be reached",
+                        extra={"conversation": conversation, "status": outcome.status, "result": str(outcome.result)})
         elif outcome.result is not Result.SENT:
             log.warning("scheduled digest not delivered", extra={"conversation": conversation,
                                                                  "result": str(outcome.result),

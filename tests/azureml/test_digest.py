@@ -161,9 +161,16 @@ async def test_a_throttled_digest_is_sent_after_retry_after(ml_bot, azureml_sand
 async def test_a_conversation_that_removed_the_bot_is_paused_and_others_still_get_theirs(ml_bot, azureml_sandbox):
     when = await _scheduled(ml_bot, "bob")
     await _scheduled(ml_bot, "carol")
+    store = services_of(ml_bot).store
+    carol = await store.get_schedule("a:personal-carol")  # and a chat the bot was uninstalled from
+    await store.put_schedule(DigestSchedule("a:personal-gone", "daily", "06:00", "UTC", "x", carol.created_at))
     ml_bot.connector.refuse["a:personal-bob"] = 403
+    since = azureml_sandbox.control.last_seq()
     outcomes = dict(await runtime_of(ml_bot).scheduler.tick(when))
     assert outcomes["a:personal-bob"].result == "gone" and outcomes["a:personal-carol"].sent
+    assert outcomes["a:personal-gone"].result == "unreachable"
+    assert "uninstalled" in (await store.get_schedule("a:personal-gone")).paused
+    assert len(devops_calls(azureml_sandbox.control, since)) <= 10  # the three due together share one read
     assert len(digests_to(ml_bot, "a:personal-carol")) == 1 and digests_to(ml_bot, "a:personal-bob") == []
     schedule = await services_of(ml_bot).store.get_schedule("a:personal-bob")
     assert schedule.paused and "403" in schedule.paused
