@@ -16,6 +16,7 @@ from bot.errors import InvalidInput
 from bot.policy import Role
 from bot.progress import answer_soon
 from bot.router import Args, command
+from bot.scheduler import MAX_PERIOD
 from bot.store import DigestSchedule
 from bot.turn import Reply, Turn
 from cards.digest import ScheduleView, schedule_card
@@ -54,6 +55,7 @@ async def handle_digest_now(turn: Turn, args: Args) -> Reply:
     now = services.clock()
     schedule = await services.store.get_schedule(turn.where.conversation_id)
     since = schedule.last_due if schedule is not None and schedule.last_due is not None else now - DEFAULT_PERIOD
+    since = max(since, now - MAX_PERIOD)
     return await answer_soon(turn, digest_reply(services, since, now), lambda: Reply(card=working_on_card("digest")),
                              name="digest")
 
