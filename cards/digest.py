@@ -125,10 +125,11 @@ def _body(digest: Digest, now: datetime, limit: int | None) -> list[Element]:
     subtitle = f"{digest.project} · since {_when(digest.since)} ({ago(digest.since, now)})"
     body: list[Element] = heading("Digest", subtle=subtitle)
     pairs = _summary(digest)
-    if not pairs:
+    if not pairs and not digest.unread:
         body.append(text("Nothing ran, nothing is in flight and nothing waits for approval.", isSubtle=True))
         return body
-    body.append(facts(pairs))
+    if pairs:
+        body.append(facts(pairs))
     failures = sorted(((p.name, o) for p in [*digest.pipelines, *digest.release_pipelines] for o in p.failures),
                       key=lambda item: item[1].at or digest.since, reverse=True)
     if failures:
@@ -151,6 +152,8 @@ def _body(digest: Digest, now: datetime, limit: int | None) -> list[Element]:
     if digest.models:
         body += _section("New model versions", [_model_row(m, now) for m in digest.models], len(digest.models),
                          limit, "model versions", "")
+    if digest.unread:
+        body.append(text(f"⚠️ Not read this time: {'; '.join(digest.unread)}.", size="Small", wrap=True))
     if digest.truncated:
         body.append(text(f"Only the newest of these were read: {', '.join(digest.truncated)}.", size="Small",
                          isSubtle=True))

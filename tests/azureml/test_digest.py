@@ -179,3 +179,13 @@ async def test_a_conversation_that_removed_the_bot_is_paused_and_others_still_ge
     text = text_of(await ml_bot.ask("digest status", who="bob"))
     assert "paused since" in text and "removed from this conversation" in text and "set the schedule again" in text
     assert "Next digest" in text_of(await ml_bot.ask("digest daily 06:00", who="bob"))  # resumed
+
+
+async def test_a_list_azure_devops_refuses_is_named_and_the_rest_still_shows(ml_bot, azureml_sandbox):
+    azureml_sandbox.control.add_fault(path_regex="_apis/Release/approvals", method="GET", status=403)
+    text = text_of(await ml_bot.ask("digest now"))
+    assert "Not read this time: release approvals" in text
+    assert "**Release-3**" in text and "tinyyolo-edge-deploy run 20261128.1" in text  # the other lists
+    azureml_sandbox.control.add_fault(path_regex="_apis/", status=401)  # nothing can be read: the error card
+    refused = await ml_bot.ask("digest now")
+    assert "status 401" in text_of(refused) and "Next step" in text_of(refused) and "Digest" not in text_of(refused)

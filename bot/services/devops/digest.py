@@ -17,10 +17,11 @@ organization's size (bench/digest_cost.py prints the numbers).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from bot.errors import UserFacingError
 from bot.services.devops.approvals import pending_approvals
 from bot.services.devops.client import DevOpsClient
 from bot.services.devops.model import Digest, Outcome, PendingApproval, PipelineHealth, Release, Stage
@@ -35,6 +36,7 @@ RELEASES_VERSION = "7.1-preview.8"
 RELEASES_PAGE = 100
 MAX_PAGES = {"latest builds": 2, "builds": 2, "releases": 2, "in flight": 1}
 CALL_BUDGET = sum(MAX_PAGES.values()) + 2  # + the two approvals lists (one page each below 100 / 250 pending)
+T = TypeVar("T")
 IN_FLIGHT_BITS = 2 | 32  # inProgress | queued (the service's environmentStatusFilter bitmask)
 FINISHED = {"succeeded", "failed", "partiallySucceeded", "canceled", "rejected"}
 
@@ -133,24 +135,42 @@ def release_health(raw_releases: Iterable[dict], org_url: str, project: str) -> 
     return found
 
 
+async def _or_unread(what: str, read: Awaitable[list[T]], unread: list[tuple[str, UserFacingError]]) -> list[T]:
+    """The list, or [] with ``what`` noted as not read when Azure DevOps refused or failed (the rest still shows)."""
+    try:
+        return await read
+    except UserFacingError as exc:
+        unread.append((what, exc))
+        return []
+
+
 async def read_digest(devops: DevOpsClient, since: datetime, until: datetime) -> Digest:
-    """Everything the digest says about Azure DevOps for the period ``since``..``until`` (see the module docstring)."""
+    """Everything the digest says about Azure DevOps for the period ``since``..``until`` (see the module docstring).
+    A list Azure DevOps does not give is left out and named in ``Digest.unread``; when none could be read, the first
+    failure is raised (it says what to do, e.g. about the bot's credentials)."""
     truncated: list[str] = []
+    unread: list[tuple[str, UserFacingError]] = []
     completed = {"statusFilter": "completed", "queryOrder": "finishTimeDescending", "$top": BUILDS_PAGE}
     latest, period, created, flying, classic, yaml = await asyncio.gather(
-        _pages(devops, "latest builds", BUILDS_LOCATION, BUILDS_VERSION, "build",
-               {**completed, "maxBuildsPerDefinition": 1}, MAX_PAGES["latest builds"], truncated),
-        _pages(devops, "builds", BUILDS_LOCATION, BUILDS_VERSION, "build",
-               {**completed, "minTime": utc_text(since)}, MAX_PAGES["builds"], truncated),
-        _pages(devops, "releases", RELEASES_LOCATION, RELEASES_VERSION, "release",
-               {"$expand": "environments", "minCreatedTime": utc_text(since), "queryOrder": "descending",
-                "$top": RELEASES_PAGE}, MAX_PAGES["releases"], truncated),
-        _pages(devops, "in flight", RELEASES_LOCATION, RELEASES_VERSION, "release",
-               {"$expand": "environments", "statusFilter": "active", "environmentStatusFilter": IN_FLIGHT_BITS,
-                "$top": RELEASES_PAGE}, MAX_PAGES["in flight"], truncated),
-        pending_approvals(devops),
-        pending_run_approvals(devops),
+        _or_unread("pipeline results", _pages(
+            devops, "latest builds", BUILDS_LOCATION, BUILDS_VERSION, "build",
+            {**completed, "maxBuildsPerDefinition": 1}, MAX_PAGES["latest builds"], truncated), unread),
+        _or_unread("pipeline runs in the period", _pages(
+            devops, "builds", BUILDS_LOCATION, BUILDS_VERSION, "build",
+            {**completed, "minTime": utc_text(since)}, MAX_PAGES["builds"], truncated), unread),
+        _or_unread("releases of the period", _pages(
+            devops, "releases", RELEASES_LOCATION, RELEASES_VERSION, "release",
+            {"$expand": "environments", "minCreatedTime": utc_text(since), "queryOrder": "descending",
+             "$top": RELEASES_PAGE}, MAX_PAGES["releases"], truncated), unread),
+        _or_unread("releases in flight", _pages(
+            devops, "in flight", RELEASES_LOCATION, RELEASES_VERSION, "release",
+            {"$expand": "environments", "statusFilter": "active", "environmentStatusFilter": IN_FLIGHT_BITS,
+             "$top": RELEASES_PAGE}, MAX_PAGES["in flight"], truncated), unread),
+        _or_unread("release approvals", pending_approvals(devops), unread),
+        _or_unread("pipeline approvals", pending_run_approvals(devops), unread),
     )
+    if len(unread) == 6:
+        raise unread[0][1]
     org, project = devops.org_url, devops.project
     pipelines = pipeline_health(latest, period, org, project)
     pipelines.sort(key=lambda p: (-len(p.failures), p.name.lower()))
@@ -160,4 +180,5 @@ async def read_digest(devops: DevOpsClient, since: datetime, until: datetime) ->
     approvals: list[PendingApproval] = [*classic, *yaml]
     approvals.sort(key=lambda a: (a.created_on is None, a.created_on or until))
     return Digest(project=project, org_url=org, since=since, until=until, pipelines=pipelines,
-                  release_pipelines=release_pipelines, in_flight=in_flight, approvals=approvals, truncated=truncated)
+                  release_pipelines=release_pipelines, in_flight=in_flight, approvals=approvals, truncated=truncated,
+                  unread=[f"{what} ({exc.message})" for what, exc in unread])

@@ -482,6 +482,7 @@ class Digest:
     approvals: list[PendingApproval] = field(default_factory=list)  # oldest first
     models: list[NewModelVersion] = field(default_factory=list)
     truncated: list[str] = field(default_factory=list)  # which lists were longer than the pages read
+    unread: list[str] = field(default_factory=list)  # lists Azure DevOps did not give this time, with why
 
     @property
     def pipelines_url(self) -> str:
