@@ -97,8 +97,12 @@ def _approval_row(approval: PendingApproval, now: datetime, digest: Digest) -> E
 def _model_row(model: NewModelVersion, now: datetime) -> Element:
     who = f" by {escape(model.created_by)}" if model.created_by else ""
     when = f" {ago(model.created_at, now)}" if model.created_at else ""
-    verdict = verdict_words(model.verdict) if model.verdict is not None else \
-        f"not checked yet: type model {model.name} {model.version}"
+    if model.verdict is not None:
+        verdict = verdict_words(model.verdict)
+    elif model.checking:
+        verdict = f"being checked: type model {model.name} {model.version} for the verdict"
+    else:
+        verdict = f"not checked yet: type model {model.name} {model.version}"
     return text(f"**{escape(model.name)} {escape(model.version)}** · registered{who}{when} · {verdict}",
                 size="Small", spacing="None")
 

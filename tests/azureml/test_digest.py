@@ -12,6 +12,7 @@ from bot.store import DigestSchedule
 from cards.digest import card_bytes
 from tests.azureml.conftest import services_of
 from tests.harness.cards import card_texts
+from tests.harness.pacing import step_by_step, step_by_step_pacing  # noqa: F401  (cards once the work is done)
 
 AZURE_ML_ORIGINS = {"arm", "entra", "blob"}
 
@@ -36,7 +37,7 @@ async def test_digest_now_shows_the_seeded_project(ml_bot, azureml_sandbox):
     assert [w.split(" · ")[0] for w in waiting] == [  # oldest first, with age and approver
         "**Prod of Release-2**", "**tinyyolo-edge-deploy run 20261128.1**", "**QA of Release-3**"]
     assert "approver: Dave Datascientist" in waiting[2] and "waiting for 3 h" in waiting[2]
-    assert "**TinyYOLO 3** · registered by Bob Builder" in text  # registered in the period
+    assert "**TinyYOLO 3** · registered by Bob Builder" in text and "fails its test data" in text  # checked
     assert "Failures since" not in text  # empty sections are left out
     assert {a["title"] for a in card["actions"]} == {"Pipelines", "Releases", "Approvals"}
 

@@ -467,7 +467,8 @@ class NewModelVersion:
     version: str
     created_by: str = ""
     created_at: datetime | None = None
-    verdict: dict[str, Any] | None = None  # the stored check result, None when not checked yet
+    verdict: dict[str, Any] | None = None  # the check's result, None when not checked yet
+    checking: bool = False  # a check is running
 
 
 @dataclass
