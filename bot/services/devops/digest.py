@@ -22,10 +22,11 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from bot.errors import UserFacingError
-from bot.services.devops.approvals import pending_approvals
-from bot.services.devops.client import DevOpsClient
-from bot.services.devops.model import Digest, Outcome, PendingApproval, PipelineHealth, Release, Stage
+from bot.services.devops.approvals import PAGE as APPROVALS_PAGE
+from bot.services.devops.client import DevOpsClient, SdkClients
+from bot.services.devops.model import Approval, Digest, Outcome, PendingApproval, PipelineHealth, Release, Stage
 from bot.services.devops.pipelines import parse_time
+from bot.services.devops.releases import approval_from_model
 from bot.services.devops.yaml_approvals import pending_run_approvals
 
 BUILDS_LOCATION = "0cd358e1-9217-4d94-8269-1c1ee6f93dcf"
@@ -35,7 +36,7 @@ RELEASES_LOCATION = "a166fde7-27ad-408e-ba75-703c2cc9d500"
 RELEASES_VERSION = "7.1-preview.8"
 RELEASES_PAGE = 100
 MAX_PAGES = {"latest builds": 2, "builds": 2, "releases": 2, "in flight": 1}
-CALL_BUDGET = sum(MAX_PAGES.values()) + 2  # + the two approvals lists (one page each below 100 / 250 pending)
+CALL_BUDGET = sum(MAX_PAGES.values()) + 2  # + the two approvals lists (one page each: the oldest 100 / 250)
 T = TypeVar("T")
 IN_FLIGHT_BITS = 2 | 32  # inProgress | queued (the service's environmentStatusFilter bitmask)
 FINISHED = {"succeeded", "failed", "partiallySucceeded", "canceled", "rejected"}
@@ -135,6 +136,20 @@ def release_health(raw_releases: Iterable[dict], org_url: str, project: str) -> 
     return found
 
 
+async def oldest_pending_approvals(devops: DevOpsClient, truncated: list[str]) -> list[Approval]:
+    """The oldest pending release approvals, one page (the approvals command reads them all)."""
+    project = devops.project
+
+    def read(c: SdkClients) -> list[object]:
+        return c.release.get_approvals(project, status_filter="pending", top=APPROVALS_PAGE,
+                                       query_order="ascending") or []
+
+    found = await devops.call(read, idempotent=True, what="list the pending approvals")
+    if len(found) >= APPROVALS_PAGE:
+        truncated.append("release approvals")
+    return [approval_from_model(a) for a in found if not getattr(a, "is_automated", False)]
+
+
 async def _or_unread(what: str, read: Awaitable[list[T]], unread: list[tuple[str, UserFacingError]]) -> list[T]:
     """The list, or [] with ``what`` noted as not read when Azure DevOps refused or failed (the rest still shows)."""
     try:
@@ -166,7 +181,7 @@ async def read_digest(devops: DevOpsClient, since: datetime, until: datetime) ->
             devops, "in flight", RELEASES_LOCATION, RELEASES_VERSION, "release",
             {"$expand": "environments", "statusFilter": "active", "environmentStatusFilter": IN_FLIGHT_BITS,
              "$top": RELEASES_PAGE}, MAX_PAGES["in flight"], truncated), unread),
-        _or_unread("release approvals", pending_approvals(devops), unread),
+        _or_unread("release approvals", oldest_pending_approvals(devops, truncated), unread),
         _or_unread("pipeline approvals", pending_run_approvals(devops), unread),
     )
     if len(unread) == 6:
