@@ -13,8 +13,10 @@ from bot.container import Services
 from bot.http_edge import EdgeAdapter
 from bot.policy import ConfiguredAdmins, Policy
 from bot.proactive import BotMessenger
+from bot.proactive_delivery import proactive_delivery
 from bot.resume import resume_unfinished
 from bot.router import REGISTRY
+from bot.scheduler import DigestScheduler
 from bot.settings import Settings
 from bot.store import Store, open_store
 from bot.store.bot_state import StoreBackedStorage
@@ -29,8 +31,11 @@ class Runtime:
     services: Services
     bot: CollegeBot
     adapter: EdgeAdapter
+    scheduler: DigestScheduler | None = None  # scheduled digests (bot/scheduler.py)
 
     async def close(self) -> None:
+        if self.scheduler is not None:
+            await self.scheduler.close()
         await self.services.background.close()
         await self.services.isolation.close()
         await self.services.backends.close()
@@ -65,4 +70,6 @@ async def build_runtime(settings: Settings) -> Runtime:
     services.messenger = BotMessenger(adapter, store, settings.app_id)
     # confirmed work a crash interrupted: checked, then finished or reported on its card (bot/resume.py)
     services.background.start("resume interrupted work", resume_unfinished(services))
-    return Runtime(services=services, bot=handler, adapter=adapter)
+    scheduler = DigestScheduler(services, proactive_delivery(services))
+    scheduler.start()  # its first look at the schedules sends a digest missed while the bot was down (grace: 6 h)
+    return Runtime(services=services, bot=handler, adapter=adapter, scheduler=scheduler)

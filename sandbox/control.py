@@ -15,6 +15,7 @@ from .clock import iso
 from .faults import FaultError
 from .http import auth
 from .state import pipelines, releases
+from .state.scale import MAX_DEFINITIONS, MAX_PIPELINES, MAX_RUNS, seed_scale
 from .state.seed import college_team
 from .tokenservice import control as signins
 
@@ -176,6 +177,19 @@ async def _pending_approval(sandbox: Sandbox, request: web.Request, body: dict) 
         return _json({"release_id": release["id"], "stage": env["name"], "approval_id": approval["id"]}, 201)
 
 
+async def _seed(sandbox: Sandbox, request: web.Request, body: dict) -> web.Response:
+    """A scale seed added to the world: ``{pipelines, release_definitions, runs_per_pipeline}`` (state/scale.py)."""
+    limits = {"pipelines": MAX_PIPELINES, "release_definitions": MAX_DEFINITIONS, "runs_per_pipeline": MAX_RUNS}
+    counts = {name: body.get(name, 0) for name in limits}
+    if set(body) - set(limits) or any(not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= limits[k]
+                                      for k, v in counts.items()):
+        return _problem("needs pipelines (0-5000), release_definitions (0-1000) and runs_per_pipeline (0-20)")
+    with sandbox.lock:
+        seeded = seed_scale(sandbox.world, sandbox.clock.now(), **counts, requested_by=_person(sandbox, "bob"),
+                            approver=_person(sandbox, "carol"))
+    return _json(seeded, 201)
+
+
 async def _sign_in(sandbox: Sandbox, request: web.Request, body: dict) -> web.Response:
     try:
         return _json(signins.sign_in(sandbox, body))
@@ -207,6 +221,7 @@ _ROUTES = {
     ("GET", "pats"): _pats,
     ("POST", "deploy_outcome"): _deploy_outcome,
     ("POST", "pending_approval"): _pending_approval,
+    ("POST", "seed"): _seed,
     ("POST", "signin"): _sign_in,
     ("POST", "signout"): _sign_out,
     ("GET", "signin"): _signed_in,

@@ -117,6 +117,11 @@ class DevOpsSandbox:
         environment=`` (YAML)."""
         return self._call("POST", "pending_approval", {**where, "approver": approver})
 
+    def seed(self, pipelines: int = 0, release_definitions: int = 0, runs_per_pipeline: int = 0) -> dict:
+        """Adds a scale seed (sandbox/state/scale.py) to the world."""
+        return self._call("POST", "seed", {"pipelines": pipelines, "release_definitions": release_definitions,
+                                           "runs_per_pipeline": runs_per_pipeline})
+
     # ---- token service (per-user sign-in) -----------------------------------------------------
     @property
     def oauth_url(self) -> str:

@@ -6,6 +6,7 @@ from bot.commands import (  # noqa: F401  (registration by import)
     confirm,
     connections,
     deploy,
+    digest,
     doctor,
     general,
     models,

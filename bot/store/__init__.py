@@ -9,6 +9,7 @@ from bot.store.journal import DuplicateIntent, RecordedWork, UnknownIntent, Work
 from bot.store.lifecycle import StoreClosed, StoreLifecycle
 from bot.store.model_checks import ModelCheck, ModelCheckResults
 from bot.store.references import ConversationReferences
+from bot.store.schedules import DigestSchedule, DigestSchedules
 from bot.store.state import ETagConflict, StateItem, VersionedState
 from bot.store.subscriptions import HookSubscription, HookSubscriptions
 from bot.store.tokens import ConfirmationToken, SingleUseTokens
@@ -21,6 +22,8 @@ __all__ = [
     "AuditTrail",
     "ConfirmationToken",
     "ConversationReferences",
+    "DigestSchedule",
+    "DigestSchedules",
     "DuplicateIntent",
     "ETagConflict",
     "HookSubscription",

@@ -9,6 +9,7 @@ Each concern is its own Protocol in its own module, so a backend can provide the
 * ``ActivityDedup`` (bot/store/dedup.py): retried activities are seen once;
 * ``WorkJournal`` (bot/store/journal.py): confirmed work's intent before it starts, its outcome after;
 * ``HookSubscriptions`` (bot/store/subscriptions.py): service hook subscriptions of conversations;
+* ``DigestSchedules`` (bot/store/schedules.py): digest schedules, each due time claimed once;
 * ``StoreLifecycle`` (bot/store/lifecycle.py): ``ping`` and ``close``, provided by every backend.
 
 Code that needs one concern takes that Protocol; ``Store`` is all of them together.
@@ -28,6 +29,7 @@ from bot.store.journal import WorkJournal
 from bot.store.lifecycle import StoreLifecycle
 from bot.store.model_checks import ModelCheckResults
 from bot.store.references import ConversationReferences
+from bot.store.schedules import DigestSchedules
 from bot.store.state import VersionedState
 from bot.store.subscriptions import HookSubscriptions
 from bot.store.tokens import SingleUseTokens
@@ -45,6 +47,7 @@ class Store(
     WorkJournal,
     ModelCheckResults,
     HookSubscriptions,
+    DigestSchedules,
     StoreLifecycle,
     Protocol,
 ):

@@ -29,6 +29,7 @@ from bot.store.audit import AuditEntry
 from bot.store.journal import DuplicateIntent, RecordedWork, UnknownIntent, WorkIntent, WorkOutcome
 from bot.store.lifecycle import StoreClosed
 from bot.store.model_checks import ModelCheck
+from bot.store.schedules import DigestSchedule
 from bot.store.sqlite_schema import migrate
 from bot.store.state import ETagConflict, StateItem
 from bot.store.subscriptions import HookSubscription
@@ -574,6 +575,83 @@ class SqliteStore:
         def run(conn: sqlite3.Connection) -> bool:
             with _transaction(conn):
                 return conn.execute("DELETE FROM hook_subscriptions WHERE id = ?", (subscription_id,)).rowcount == 1
+
+        return await self._with_conn(run)
+
+    # ---- digest schedules ---------------------------------------------------------------------
+
+    @staticmethod
+    def _schedule(row: tuple[Any, ...]) -> DigestSchedule:
+        conversation_id, kind, at, zone, created_by, created_at, last_due, paused, paused_at = row
+        created = _from_utc_text(created_at)
+        assert created is not None
+        return DigestSchedule(conversation_id=conversation_id, kind=kind, at=at, zone=zone, created_by=created_by,
+                              created_at=created, last_due=_from_utc_text(last_due), paused=paused,
+                              paused_at=_from_utc_text(paused_at))
+
+    async def put_schedule(self, schedule: DigestSchedule) -> None:
+        if not schedule.conversation_id:
+            raise ValueError("a digest schedule needs a conversation id")
+        row = (schedule.conversation_id, schedule.kind, schedule.at, schedule.zone, schedule.created_by,
+               _utc_text(schedule.created_at), None if schedule.last_due is None else _utc_text(schedule.last_due))
+
+        def run(conn: sqlite3.Connection) -> None:
+            with _transaction(conn):
+                conn.execute(
+                    "INSERT INTO digest_schedules (conversation_id, kind, at, zone, created_by, created_at, last_due, "
+                    "paused, paused_at) VALUES (?, ?, ?, ?, ?, ?, ?, '', NULL) "
+                    "ON CONFLICT (conversation_id) DO UPDATE SET kind = excluded.kind, at = excluded.at, "
+                    "zone = excluded.zone, created_by = excluded.created_by, created_at = excluded.created_at, "
+                    "paused = '', paused_at = NULL", row)
+
+        await self._with_conn(run)
+
+    async def get_schedule(self, conversation_id: str) -> DigestSchedule | None:
+        def run(conn: sqlite3.Connection) -> DigestSchedule | None:
+            row = conn.execute("SELECT conversation_id, kind, at, zone, created_by, created_at, last_due, paused, "
+                               "paused_at FROM digest_schedules WHERE conversation_id = ?",
+                               (conversation_id,)).fetchone()
+            return None if row is None else self._schedule(row)
+
+        return await self._with_conn(run)
+
+    async def delete_schedule(self, conversation_id: str) -> bool:
+        def run(conn: sqlite3.Connection) -> bool:
+            with _transaction(conn):
+                return conn.execute("DELETE FROM digest_schedules WHERE conversation_id = ?",
+                                    (conversation_id,)).rowcount == 1
+
+        return await self._with_conn(run)
+
+    async def list_schedules(self) -> list[DigestSchedule]:
+        def run(conn: sqlite3.Connection) -> list[DigestSchedule]:
+            rows = conn.execute("SELECT conversation_id, kind, at, zone, created_by, created_at, last_due, paused, "
+                                "paused_at FROM digest_schedules ORDER BY conversation_id")
+            return [self._schedule(row) for row in rows]
+
+        return await self._with_conn(run)
+
+    async def claim_digest(self, conversation_id: str, due: datetime) -> bool:
+        due_text = _utc_text(due)
+
+        def run(conn: sqlite3.Connection) -> bool:
+            with _transaction(conn):
+                return conn.execute(
+                    "UPDATE digest_schedules SET last_due = ? WHERE conversation_id = ? AND paused = '' "
+                    "AND (last_due IS NULL OR last_due < ?)", (due_text, conversation_id, due_text)).rowcount == 1
+
+        return await self._with_conn(run)
+
+    async def pause_schedule(self, conversation_id: str, reason: str, at: datetime) -> bool:
+        if not reason:
+            raise ValueError("a pause needs a reason")
+        at_text = _utc_text(at)
+
+        def run(conn: sqlite3.Connection) -> bool:
+            with _transaction(conn):
+                return conn.execute(
+                    "UPDATE digest_schedules SET paused = ?, paused_at = ? WHERE conversation_id = ? AND paused = ''",
+                    (reason, at_text, conversation_id)).rowcount == 1
 
         return await self._with_conn(run)
 

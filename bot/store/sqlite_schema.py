@@ -123,7 +123,22 @@ CREATE TABLE hook_subscriptions (
 CREATE INDEX hook_subscriptions_conversation ON hook_subscriptions (conversation_id, created_at);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
+# v6: digest schedules (bot.store.schedules), one per conversation, with the last due time claimed.
+_V6 = """
+CREATE TABLE digest_schedules (
+    conversation_id TEXT PRIMARY KEY,
+    kind            TEXT NOT NULL,   -- daily | weekdays
+    at              TEXT NOT NULL,   -- HH:MM, local
+    zone            TEXT NOT NULL,   -- IANA time zone
+    created_by      TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    last_due        TEXT,            -- NULL: nothing claimed yet
+    paused          TEXT NOT NULL DEFAULT '',
+    paused_at       TEXT
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..http.routing import Handler
 from . import (
-    builds,
+    build,
     core,
     distributed_task,
     entitlements,
@@ -20,7 +20,7 @@ from . import (
 )
 
 AREA_MODULES = (location, core, git, graph, entitlements, service_endpoints, extensions, distributed_task, release,
-                releases, pipelines, hooks, builds)
+                releases, pipelines, hooks, build)
 
 
 def handlers_by_host() -> dict[str, dict[tuple[str, str], Handler]]:

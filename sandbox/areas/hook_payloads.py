@@ -11,7 +11,7 @@ from ..state import releases
 from ..state.hooks import EVENT_TYPES, Event
 from ..state.ids import stable_id
 from ..state.world import World
-from .builds import build_view
+from .build import build_view
 from .pipelines import _approval_view, _pipeline_view, _run_view
 from .release_views import approval_view, definition_reference, environment_view, release_view
 

@@ -91,3 +91,12 @@ def test_models_latency_runs_end_to_end() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     for heading in ("p50 turn, ms", "start-up to /healthz", "RSS after the turns"):
         assert heading in result.stdout, result.stdout
+
+
+def test_digest_cost_runs_end_to_end() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.digest_cost", "--sizes", "20x5", "--rounds", "1", "--runs-per-pipeline", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=180, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "| 20 | 5 |" in result.stdout and "Azure DevOps calls" in result.stdout, result.stdout

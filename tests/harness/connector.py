@@ -49,6 +49,7 @@ class ConnectorStandIn:
     sent: list[Sent] = field(default_factory=list)
     card_problems: list[str] = field(default_factory=list)
     fail_next: list[int] = field(default_factory=list)  # statuses to answer the next sends with
+    refuse: dict[str, int] = field(default_factory=dict)  # conversation id -> status every send there gets (403)
     refused: int = 0
     behaviour: str = "ok"  # "ok" | "not-json" | "hang" | "5xx" | "5xx-html" | "4xx"
     misbehaved: int = 0
@@ -93,6 +94,11 @@ class ConnectorStandIn:
                 self.card_problems.extend(card_problems(attachment["content"]))
 
     async def _send(self, request: web.Request) -> web.Response:
+        if request.match_info["cid"] in self.refuse:
+            self.refused += 1
+            return web.json_response({"error": {"code": "BotNotInConversationRoster",
+                                                "message": "The bot is not part of the conversation roster."}},
+                                     status=self.refuse[request.match_info["cid"]])
         if self.fail_next:
             self.refused += 1
             return web.json_response({"error": {"code": "Throttled", "message": "slow down"}},

@@ -79,6 +79,11 @@ READS: dict[str, dict[str, list[str]]] = {
         "Pipeline": ["id", "name", "folder", "url"],
         "Run": ["id", "name", "state", "createdDate", "pipeline", "url"],
     },
+    "build/build.json": {
+        "Build": ["id", "buildNumber", "status", "definition", "queueTime", "url", "_links", "sourceBranch",
+                  "requestedFor"],
+        "DefinitionReference": ["id", "name"],
+    },
     "approvalsAndChecks/pipelinesapproval.json": {
         "Approval": ["id", "status", "createdOn", "lastModifiedOn", "minRequiredApprovers", "instructions",
                      "pipeline"],
@@ -91,10 +96,6 @@ READS: dict[str, dict[str, list[str]]] = {
         "NotificationDetails": ["requestAttempts"],
         "Publisher": ["id", "name", "supportedEvents"],
         "EventTypeDescriptor": ["id", "name", "publisherId"],
-    },
-    "build/build.json": {
-        "Build": ["id", "buildNumber", "status", "definition", "sourceBranch", "requestedFor", "_links"],
-        "DefinitionReference": ["id", "name"],
     },
     "distributedTask/taskAgent.json": {
         "SecureFile": ["id", "name", "createdOn"],
@@ -157,6 +158,7 @@ CONTRACTS: list[tuple[str, re.Pattern, str, str, bool]] = [
         ("GET", r"/_apis/pipelines/\d+", "pipelines/pipelines.json", "Pipeline", False),
         ("GET", r"/_apis/pipelines/\d+/runs", "pipelines/pipelines.json", "Run", True),
         ("GET", r"/_apis/pipelines/\d+/runs/\d+", "pipelines/pipelines.json", "Run", False),
+        ("GET", r"/_apis/build/builds", "build/build.json", "Build", True),
         ("GET", r"/_apis/pipelines/approvals", "approvalsAndChecks/pipelinesapproval.json", "Approval", True),
         ("GET", rf"/_apis/pipelines/approvals/{_ID}", "approvalsAndChecks/pipelinesapproval.json", "Approval", False),
         ("PATCH", r"/_apis/pipelines/approvals", "approvalsAndChecks/pipelinesapproval.json", "Approval", True),

@@ -22,6 +22,7 @@ from bot.store import (
     ActivityDedup,
     AuditTrail,
     ConversationReferences,
+    DigestSchedules,
     HookSubscriptions,
     ModelCheckResults,
     SingleUseTokens,
@@ -33,7 +34,7 @@ from bot.store import (
 
 EVERY_CONCERN: frozenset[type] = frozenset(
     {VersionedState, ConversationReferences, AuditTrail, SingleUseTokens, ActivityDedup, WorkJournal,
-     ModelCheckResults, HookSubscriptions, StoreLifecycle}
+     ModelCheckResults, HookSubscriptions, DigestSchedules, StoreLifecycle}
 )
 
 

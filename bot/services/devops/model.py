@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 AZURE_ML_ARTIFACT = "AzureML"  # the release artifact type of the Machine Learning extension
 
@@ -437,3 +438,80 @@ class Build:
     pushed_by: str  # whom the build was requested for (who pushed, for a CI build)
     finished: datetime | None = None
     web_url: str = ""
+
+
+# ---- digests -----------------------------------------------------------------------------------------------------
+GOOD_RESULTS = frozenset({"succeeded"})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One finished run or deployment."""
+
+    name: str  # "20261128.1", "Release-3 · Prod"
+    result: str  # succeeded | failed | partiallySucceeded | canceled (a failed deployment: failed)
+    at: datetime | None
+    url: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.result not in GOOD_RESULTS
+
+
+@dataclass(frozen=True)
+class PipelineHealth:
+    """A YAML pipeline or a release pipeline: its last result and what happened in the period."""
+
+    kind: str  # "pipeline" | "release"
+    id: int
+    name: str
+    url: str = ""
+    last: Outcome | None = None
+    runs: int = 0  # finished in the period
+    succeeded: int = 0
+    failures: tuple[Outcome, ...] = ()  # in the period, newest first
+
+    @property
+    def success_rate(self) -> float | None:
+        return self.succeeded / self.runs if self.runs else None
+
+
+@dataclass(frozen=True)
+class NewModelVersion:
+    name: str
+    version: str
+    created_by: str = ""
+    created_at: datetime | None = None
+    verdict: dict[str, Any] | None = None  # the check's result, None when not checked yet
+    checking: bool = False  # a check is running
+
+
+@dataclass
+class Digest:
+    project: str
+    org_url: str
+    since: datetime
+    until: datetime
+    pipelines: list[PipelineHealth] = field(default_factory=list)
+    release_pipelines: list[PipelineHealth] = field(default_factory=list)
+    in_flight: list[Release] = field(default_factory=list)
+    approvals: list[PendingApproval] = field(default_factory=list)  # oldest first
+    models: list[NewModelVersion] = field(default_factory=list)
+    truncated: list[str] = field(default_factory=list)  # which lists were longer than the pages read
+    unread: list[str] = field(default_factory=list)  # lists Azure DevOps did not give this time, with why
+
+    @property
+    def pipelines_url(self) -> str:
+        return f"{self.org_url}/{self.project}/_build"
+
+    @property
+    def releases_url(self) -> str:
+        return f"{self.org_url}/{self.project}/_release"
+
+    def release_url(self, release_id: int) -> str:
+        return (f"{self.org_url}/{self.project}/_releaseProgress?_a=release-pipeline-progress&releaseId={release_id}"
+                if self.org_url and release_id else "")
+
+    @property
+    def approvals_url(self) -> str:
+        return f"{self.org_url}/{self.project}/_release?_a=approvals" if self.org_url else ""

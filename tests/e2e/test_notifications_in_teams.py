@@ -1,0 +1,53 @@
+"""Hearing without asking, through a real Teams client (the Agents Playground in headless Chromium) against
+`python app.py` and the sandbox: Alice subscribes the team's channel to approvals; an approval made pending in the
+sandbox reaches the bot as Azure DevOps' service hook and appears in the channel as its approval card."""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.request
+
+import pytest
+
+from tests.e2e.teams_ui import CARD, Teams
+
+CHECK_S = 180.0  # the shipped model's check runs in its own process the first time
+
+
+def _control(settings: dict[str, str], path: str, body: dict | None = None) -> object:
+    auth = base64.b64encode(f":{settings['AZURE_DEVOPS_PAT']}".encode()).decode()
+    request = urllib.request.Request(f"{settings['SANDBOX_CONTROL_URL']}/{path}", method="POST",
+                                     data=json.dumps(body or {}).encode(),
+                                     headers={"Authorization": f"Basic {auth}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read() or b"null")
+
+
+@pytest.fixture
+def seeded(sandbox_settings: dict[str, str]):
+    """The sandbox at its seed before and after (its subscriptions go with it; other e2e tests share it)."""
+    _control(sandbox_settings, "reset")
+    yield
+    _control(sandbox_settings, "reset")
+
+
+def test_an_approval_made_pending_appears_in_the_subscribed_channel(teams_as, seeded, sandbox_settings) -> None:
+    teams: Teams = teams_as("alice")
+    teams.open_channel()
+    teams.mention_bot_and_send("subscribe approvals")
+    text = teams.wait_for_text(teams.last_card(), "Subscribed")
+    assert "approvals waiting" in text, text
+    teams.screenshot("subscribed")
+    cards = teams.page.locator(CARD)
+    before = cards.count()
+    # Azure DevOps makes an approval pending (a second approver on QA of Release-3): its service hook reaches the bot
+    _control(sandbox_settings, "pending_approval", {"approver": "carol", "release_id": 3, "stage": "QA"})
+    teams._until(lambda: cards.count() > before and any(
+        "Approve QA of Release-3?" in cards.nth(i).inner_text() for i in range(before, cards.count())),
+        "the approval card to appear in the channel")
+    card = next(cards.nth(i) for i in range(before, cards.count())
+                if "Approve QA of Release-3?" in cards.nth(i).inner_text())
+    text = teams.wait_for_text(card, "TinyYOLO version 3", CHECK_S)
+    assert "Carol Approver" in text, text
+    teams.screenshot("approval-pushed-to-the-channel")
