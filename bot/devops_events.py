@@ -27,6 +27,7 @@ from aiohttp import web
 from bot.container import Services
 from bot.errors import UserFacingError
 from bot.json_body import BodyRejected, parse_json_object
+from bot.proactive_delivery import pause_unreachable, proactive_delivery
 from bot.services.devops.service_hooks import (
     APPROVAL_PENDING,
     BUILD_COMPLETE,
@@ -113,10 +114,15 @@ async def _post(services: Services, subscription: HookSubscription, event_type: 
                 ) -> None:
     from bot.event_cards import card_for  # the services (and their SDKs) load on first use
 
+    if subscription.paused:
+        log.info("service hook event not posted: the subscription is paused",
+                 extra={"event_type": event_type, "subscription": subscription.id})
+        return
     try:
         reply: Reply | None = await card_for(services, subscription, event_type, resource)
         if reply is not None and services.messenger is not None:
-            await services.messenger.send(subscription.conversation_id, reply)
+            outcome = await proactive_delivery(services).deliver(subscription.conversation_id, reply)
+            await pause_unreachable(services, subscription.conversation_id, outcome)
     except UserFacingError as failed:
         log.warning("service hook event not posted", extra={"event_type": event_type, "reason": failed.message[:200],
                                                             "subscription": subscription.id})

@@ -127,3 +127,30 @@ def proactive_delivery(services: Services) -> ProactiveDelivery:
         return ProactiveDelivery(s.messenger)
 
     return services.shared(ProactiveDelivery, make)
+
+
+REMOVED = "Teams refused a message here ({status}): the bot seems to have been removed from this conversation"
+UNINSTALLED = "the bot has no way to reach this conversation any more (it was uninstalled here)"
+
+
+async def pause_unreachable(services: Services, conversation_id: str, outcome: Delivered) -> bool:
+    """After a delivery that found the conversation gone (403/404) or unreachable (no reference): its digest
+    schedule and its service hook subscriptions are paused, with the reason, and logged. True when it did."""
+    if outcome.result not in (Result.GONE, Result.UNREACHABLE):
+        return False
+    reason = REMOVED.format(status=outcome.status) if outcome.result is Result.GONE else UNINSTALLED
+    store = services.store
+    schedule = await store.pause_schedule(conversation_id, reason, services.clock())
+    hooks = await store.pause_hook_subscriptions(conversation_id, reason)
+    log.warning("conversation unreachable: its digest schedule and subscriptions are paused",
+                extra={"conversation": conversation_id, "status": outcome.status, "result": str(outcome.result),
+                       "schedule_paused": schedule, "subscriptions_paused": hooks})
+    return True
+
+
+async def resume_reachable(services: Services, conversation_id: str) -> None:
+    """The bot is back in the conversation (installed again): what was paused there goes on."""
+    hooks = await services.store.resume_hook_subscriptions(conversation_id)
+    if hooks:
+        log.info("subscriptions resumed: the bot is back in the conversation",
+                 extra={"conversation": conversation_id, "subscriptions_resumed": hooks})

@@ -23,7 +23,7 @@ from bot.conversation import Reply
 from bot.digest_times import Recurrence, latest_due, previous_due, recurrence
 from bot.digests import digest_reply
 from bot.errors import UserFacingError
-from bot.proactive_delivery import Delivered, ProactiveDelivery, Result
+from bot.proactive_delivery import Delivered, ProactiveDelivery, Result, pause_unreachable
 from bot.store import DigestSchedule
 
 log = logging.getLogger(__name__)
@@ -31,8 +31,6 @@ log = logging.getLogger(__name__)
 TICK_S = 30.0
 GRACE = timedelta(hours=6)
 MAX_PERIOD = timedelta(days=7)
-REMOVED = "Teams refused the digest here ({status}): the bot seems to have been removed from this conversation"
-UNINSTALLED = "the bot has no way to reach this conversation any more (it was uninstalled here)"
 
 
 def rule_of(schedule: DigestSchedule) -> Recurrence:
@@ -121,11 +119,8 @@ class DigestScheduler:
             reply = Reply(text=f"The scheduled digest could not be made: {exc}")
             log.warning("digest content failed", extra={"conversation": conversation, "reason": str(exc)[:200]})
         outcome = await self._delivery.deliver(conversation, reply)
-        if outcome.result in (Result.GONE, Result.UNREACHABLE):
-            reason = REMOVED.format(status=outcome.status) if outcome.result is Result.GONE else UNINSTALLED
-            await store.pause_schedule(conversation, reason, now)
-            log.warning("digest schedule paused: the conversation cannot be reached",
-                        extra={"conversation": conversation, "status": outcome.status, "result": str(outcome.result)})
+        if await pause_unreachable(self._services, conversation, outcome):
+            pass  # paused and logged (bot.proactive_delivery)
         elif outcome.result is not Result.SENT:
             log.warning("scheduled digest not delivered", extra={"conversation": conversation,
                                                                  "result": str(outcome.result),

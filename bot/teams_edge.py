@@ -32,6 +32,7 @@ from bot.errors import UserFacingError
 from bot.invoke_answers import InvokeAnswer, answer_invoke
 from bot.logging_setup import current_correlation_id, new_correlation_id, reset_correlation_id, set_correlation_id
 from bot.parsing import normalise
+from bot.proactive_delivery import resume_reachable
 from bot.redaction import scrub_json, scrub_secrets
 from bot.reply_delivery import CONNECTOR_FAILURES, ReplyFailed, send_reply, update_reply
 from bot.sign_in import PENDING_TTL_S, magic_code, who_signed_in
@@ -506,6 +507,7 @@ class CollegeBot(ActivityHandler):
     # installs and membership -------------------------------------------------------------------------------
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         await self._welcome(turn_context)
+        await resume_reachable(self._services, turn_context.activity.conversation.id)  # paused while it was away
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
         """Uninstalled: forget the conversation, so nothing is sent there any more (a reinstall welcomes again)."""

@@ -15,6 +15,7 @@ from cards.connections import ago
 
 STATES = {
     "active": "✅ active",
+    "resumed": "✅ active again: it was paused while the bot could not post here (removed from the conversation?)",
     "onProbation": "⚠️ on probation: Azure DevOps cannot deliver to the bot and is retrying",
     "disabled": "❌ disabled by Azure DevOps after deliveries kept failing",
     "off": "⛔ turned off in Azure DevOps",

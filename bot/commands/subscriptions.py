@@ -15,6 +15,7 @@ import uuid
 
 from bot.errors import InvalidInput, NotConfigured, NotFound
 from bot.policy import Role
+from bot.proactive_delivery import resume_reachable
 from bot.router import Args, card_action, command
 from bot.services.devops import service_hooks
 from bot.services.devops.backend import AZURE_DEVOPS
@@ -113,10 +114,14 @@ async def _subscriptions(turn: Turn) -> Reply:
     services = turn.services
     devops = services.client(AZURE_DEVOPS)
     stored = await services.store.list_hook_subscriptions(turn.where.conversation_id)
+    if any(s.paused for s in stored):  # paused while the bot could not post here; it evidently can again
+        await resume_reachable(services, turn.where.conversation_id)
     lines = []
     for number, subscription in enumerate(stored, start=1):
         statuses = await service_hooks.read(devops, subscription.devops_ids)
-        lines.append(SubscriptionLine(number, describe(subscription), _state(statuses),
+        state = _state(statuses)
+        lines.append(SubscriptionLine(number, describe(subscription),
+                                      "resumed" if subscription.paused and state == "active" else state,
                                       created_on=subscription.created_at))
     return Reply(card=subscriptions_card(lines, now=services.clock()))
 

@@ -540,7 +540,7 @@ class SqliteStore:
         created_at = _from_utc_text(row[9])
         assert created_at is not None
         return HookSubscription(row[0], row[1], row[2], row[3], row[4], bool(row[5]), tuple(json.loads(row[6])),
-                                row[7], row[8], created_at)
+                                row[7], row[8], created_at, row[10])
 
     async def add_hook_subscription(self, subscription: HookSubscription) -> None:
         if not subscription.id or not subscription.conversation_id:
@@ -556,7 +556,7 @@ class SqliteStore:
     async def get_hook_subscription(self, subscription_id: str) -> HookSubscription | None:
         def run(conn: sqlite3.Connection) -> HookSubscription | None:
             row = conn.execute("SELECT id, conversation_id, kind, definition, stage, failures_only, devops_ids, "
-                               "secret_hash, created_by, created_at FROM hook_subscriptions WHERE id = ?",
+                               "secret_hash, created_by, created_at, paused FROM hook_subscriptions WHERE id = ?",
                                (subscription_id,)).fetchone()
             return None if row is None else self._hook_subscription(row)
 
@@ -565,7 +565,8 @@ class SqliteStore:
     async def list_hook_subscriptions(self, conversation_id: str) -> list[HookSubscription]:
         def run(conn: sqlite3.Connection) -> list[HookSubscription]:
             rows = conn.execute("SELECT id, conversation_id, kind, definition, stage, failures_only, devops_ids, "
-                                "secret_hash, created_by, created_at FROM hook_subscriptions WHERE conversation_id = ? "
+                                "secret_hash, created_by, created_at, paused FROM hook_subscriptions "
+                                "WHERE conversation_id = ? "
                                 "ORDER BY created_at, rowid", (conversation_id,)).fetchall()
             return [self._hook_subscription(row) for row in rows]
 
@@ -575,6 +576,25 @@ class SqliteStore:
         def run(conn: sqlite3.Connection) -> bool:
             with _transaction(conn):
                 return conn.execute("DELETE FROM hook_subscriptions WHERE id = ?", (subscription_id,)).rowcount == 1
+
+        return await self._with_conn(run)
+
+    async def pause_hook_subscriptions(self, conversation_id: str, reason: str) -> int:
+        if not reason:
+            raise ValueError("a pause needs a reason")
+
+        def run(conn: sqlite3.Connection) -> int:
+            with _transaction(conn):
+                return conn.execute("UPDATE hook_subscriptions SET paused = ? WHERE conversation_id = ? AND "
+                                    "paused = ''", (reason, conversation_id)).rowcount
+
+        return await self._with_conn(run)
+
+    async def resume_hook_subscriptions(self, conversation_id: str) -> int:
+        def run(conn: sqlite3.Connection) -> int:
+            with _transaction(conn):
+                return conn.execute("UPDATE hook_subscriptions SET paused = '' WHERE conversation_id = ? AND "
+                                    "paused != ''", (conversation_id,)).rowcount
 
         return await self._with_conn(run)
 

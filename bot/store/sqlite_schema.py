@@ -138,7 +138,12 @@ CREATE TABLE digest_schedules (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+# v7: a hook subscription paused when the bot could not post in its conversation (the reason; "" = active).
+_V7 = """
+ALTER TABLE hook_subscriptions ADD COLUMN paused TEXT NOT NULL DEFAULT '';
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -25,6 +25,7 @@ class HookSubscription:
     secret_hash: str
     created_by: str  # Entra object id of the admin who subscribed
     created_at: datetime
+    paused: str = ""  # why its events are not posted (the bot could not post in the conversation); "" = active
 
 
 @runtime_checkable
@@ -45,4 +46,12 @@ class HookSubscriptions(Protocol):
 
     async def delete_hook_subscription(self, subscription_id: str) -> bool:
         """Forgets a subscription; True when it was stored."""
+        ...
+
+    async def pause_hook_subscriptions(self, conversation_id: str, reason: str) -> int:
+        """Pauses the conversation's active subscriptions with ``reason`` (non-empty); how many were paused."""
+        ...
+
+    async def resume_hook_subscriptions(self, conversation_id: str) -> int:
+        """Resumes the conversation's paused subscriptions; how many were resumed."""
         ...

@@ -317,3 +317,24 @@ async def test_a_subscription_azure_devops_disabled_shows_as_disabled_with_the_n
     listed = text_of(await teams.ask("subscriptions", at="channel"))
     assert "disabled by Azure DevOps" in listed
     assert "unsubscribe 1 and subscribes again" in listed
+
+
+async def test_a_conversation_that_removed_the_bot_has_its_subscriptions_paused_then_resumed(hooks_bot,
+                                                                                             azureml_sandbox):
+    teams = hooks_bot
+    await teams.ask("subscribe approvals", at="channel")
+    teams.connector.refuse[CHANNEL] = 403  # the bot was removed from the channel
+    await control(azureml_sandbox, "pending_approval", "carol", release_id=3, stage="QA")
+    await settled(teams)
+    [stored] = await services_of(teams).store.list_hook_subscriptions(CHANNEL)
+    assert "removed" in stored.paused and "403" in stored.paused
+    refused = teams.connector.refused
+    await control(azureml_sandbox, "pending_approval", "dave", release_id=3, stage="QA")
+    await settled(teams)
+    assert teams.connector.refused == refused  # paused: nothing more is sent there
+
+    del teams.connector.refuse[CHANNEL]  # back in the channel: listing the subscriptions there resumes them
+    assert "active again" in text_of(await teams.ask("subscriptions", at="channel"))
+    made = await control(azureml_sandbox, "pending_approval", "carol", release_id=2, stage="Prod")
+    card = await until_posted(teams, CHANNEL, lambda c: "Approve Prod of Release-2?" in text_of(c))
+    assert any(a.get("data", {}).get("approval") == made["approval_id"] for a in card_actions(card))

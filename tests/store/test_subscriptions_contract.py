@@ -67,3 +67,17 @@ async def test_subscriptions_survive_reopen(reopen) -> None:
 
     async with reopen() as second:
         assert [s.id for s in await second.list_hook_subscriptions("c1")] == ["s1"]
+
+
+async def test_a_conversations_subscriptions_are_paused_and_resumed_together(store: HookSubscriptions) -> None:
+    await store.add_hook_subscription(subscription("s1"))
+    await store.add_hook_subscription(subscription("s2", at=NOW + timedelta(seconds=1)))
+    await store.add_hook_subscription(subscription("s3", conversation="c2"))
+    with pytest.raises(ValueError):
+        await store.pause_hook_subscriptions("c1", "")
+    assert await store.pause_hook_subscriptions("c1", "the bot was removed (403)") == 2
+    assert await store.pause_hook_subscriptions("c1", "again") == 0  # paused already: the first reason stays
+    assert [s.paused for s in await store.list_hook_subscriptions("c1")] == ["the bot was removed (403)"] * 2
+    assert (await store.get_hook_subscription("s3")).paused == ""  # another conversation is not touched
+    assert await store.resume_hook_subscriptions("c1") == 2
+    assert [s.paused for s in await store.list_hook_subscriptions("c1")] == ["", ""]
