@@ -56,7 +56,7 @@ def scope_reference(registry: Registry) -> str:
     everything = [EVERY_TURN, SERVICE_HOOK_EVENTS, *(needs_of(n) or Needs() for n in _names(registry))]
     reading = [n for n in everything if all(is_read_scope(s) for s in n.scopes)]
     lines += ["", f"A PAT for everything the bot does: {_least(everything)}.",
-              f"A PAT for a bot that only reads (no admin commands, no decisions, no doctor): {_least(reading)}."]
+              f"A PAT for a bot that only reads (no admin commands, no decisions): {_least(reading)}."]
     return "\n".join(line.replace("\n", " ") for line in lines) + "\n"
 
 

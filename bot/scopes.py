@@ -42,7 +42,7 @@ _CONNECTIONS = ("serviceEndpoint:Endpoints_Get Service Endpoints By Names", "ser
                 "serviceEndpoint:Endpointproxy_Query")
 _PENDING = ("release:Approvals_List", "approvalsAndChecks:Approvals_Query", *_APPROVERS)
 _DOCTOR = ("core:Projects_Get", *_TEAM, "git:Repositories_Get Repository", *_CONNECTIONS,
-           "taskAgent:SecureFiles_Query", "extensionManagement:Installed Extensions_Get",
+           "taskAgent:SecureFiles_Query", "extensionManagement:Installed Extensions_List",
            "release:Definitions_List")
 
 NEEDS: dict[str, Needs] = {
@@ -80,15 +80,13 @@ NEEDS: dict[str, Needs] = {
     "connections": Needs(("vso.serviceendpoint_query",), _CONNECTIONS),
     "connections.test": Needs(("vso.serviceendpoint_query",), _CONNECTIONS),
     "doctor": Needs(("vso.project", "vso.code", "vso.serviceendpoint_query", "vso.securefiles_read",
-                     "vso.extension_manage", "vso.release"), _DOCTOR, AZURE_ML,
-                    note="the specification gives reading one installed extension vso.extension_manage only"),
+                     "vso.extension", "vso.release"), _DOCTOR, AZURE_ML),
     "doctor.run": Needs(("vso.project", "vso.code", "vso.serviceendpoint_query", "vso.securefiles_read",
-                         "vso.extension_manage", "vso.release"), _DOCTOR, AZURE_ML,
-                        note="as doctor"),
+                         "vso.extension", "vso.release"), _DOCTOR, AZURE_ML),
     "doctor.fix": Needs(),
     "setup.extension": Needs(("vso.extension_manage",),
                              ("extensionManagement:Installed Extensions_Install Extension By Name",
-                              "extensionManagement:Installed Extensions_Get")),
+                              "extensionManagement:Installed Extensions_List")),
     "setup.arm_connection": Needs(("vso.project", "vso.serviceendpoint_manage"),
                                   ("core:Projects_Get", "serviceEndpoint:Endpoints_Create",
                                    "serviceEndpoint:Endpoints_Get Service Endpoints By Names")),

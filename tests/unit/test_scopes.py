@@ -18,11 +18,6 @@ SPECS = Path(__file__).resolve().parents[2] / "reference" / "azure-devops-rest-7
 READS = {"GET", "HEAD"}
 # POSTs that only read (a query, or a service connection's TestConnection request)
 READING_POSTS = {"serviceEndpoint:Endpointproxy_Query"}
-# What only reads but needs more than a read scope, because the specification says so
-READ_ONLY_EXCEPTIONS = {
-    "doctor": "extensionManagement:Installed Extensions_Get",
-    "doctor.run": "extensionManagement:Installed Extensions_Get",
-}
 
 
 @cache
@@ -80,12 +75,6 @@ def test_what_only_reads_gets_read_scopes_only(name):
     if writes:
         assert [s for s in needs.scopes if not is_read_scope(s)], f"{name} writes ({writes}) with read scopes?"
         return
-    exception = READ_ONLY_EXCEPTIONS.get(name)
-    if exception:
-        assert exception in needs.calls
-        granted_by_reads = closure(tuple(s for s in needs.scopes if is_read_scope(s)))
-        assert not operations()[exception][1] & granted_by_reads, "the exception is no longer needed"
-        return
     assert [s for s in needs.scopes if not is_read_scope(s)] == []
 
 
@@ -95,7 +84,7 @@ def test_read_only_commands_need_only_read_scopes():
     for spec in REGISTRY.commands:
         needs = NEEDS[spec.name]
         reads_only = all(operations()[c][0] in READS or c in READING_POSTS for c in needs.calls)
-        if reads_only and spec.name not in READ_ONLY_EXCEPTIONS:
+        if reads_only:
             assert all(is_read_scope(s) for s in needs.scopes), spec.name
 
 
