@@ -63,8 +63,10 @@ def test_the_build_context_leaves_out_everything_else():
 
 def test_azure_pipelines_runs_make_test_and_publishes_the_artifacts():
     pipeline = yaml.safe_load((ROOT / "azure-pipelines.yml").read_text())
-    assert pipeline["pool"]["vmImage"].startswith("ubuntu")
-    steps = pipeline["steps"]
+    jobs = {job["job"]: job for job in pipeline["jobs"]}
+    test = jobs["test"]
+    assert test["pool"]["vmImage"].startswith("ubuntu")
+    steps = test["steps"]
     tasks = {step["task"]: step.get("inputs", {}) for step in steps if "task" in step}
     scripts = "\n".join(step["script"] for step in steps if "script" in step)
     assert tasks["UsePythonVersion@0"]["versionSpec"] == "3.11"
@@ -74,3 +76,11 @@ def test_azure_pipelines_runs_make_test_and_publishes_the_artifacts():
     assert tasks["PublishPipelineArtifact@1"]["targetPath"] == "test-artifacts"
     publish = next(step for step in steps if step.get("task") == "PublishPipelineArtifact@1")
     assert publish["condition"] == "succeededOrFailed()"
+
+
+def test_azure_pipelines_builds_the_image_and_waits_for_its_health_check():
+    pipeline = yaml.safe_load((ROOT / "azure-pipelines.yml").read_text())
+    image = next(job for job in pipeline["jobs"] if job["job"] == "image")
+    scripts = "\n".join(step["script"] for step in image["steps"] if "script" in step)
+    assert "docker build -f deploy/Dockerfile" in scripts
+    assert "State.Health.Status" in scripts and "healthy" in scripts
