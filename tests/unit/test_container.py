@@ -84,3 +84,23 @@ def test_azure_pipelines_builds_the_image_and_waits_for_its_health_check():
     scripts = "\n".join(step["script"] for step in image["steps"] if "script" in step)
     assert "docker build -f deploy/Dockerfile" in scripts
     assert "State.Health.Status" in scripts and "healthy" in scripts
+
+
+def test_the_copied_code_imports_nothing_that_is_left_out_of_the_image():
+    """app.py, bot/, cards/ and dialogs/ import no first-party package the image leaves out (sandbox, deploy, ...).
+    bot/docs.py is a developer tool (it rewrites README.md, which is not in the image) and may import anything."""
+    import ast
+
+    copied = {"app", "bot", "cards", "dialogs"}
+    left_out = {"sandbox", "tests", "bench", "deploy", "reference"}
+    files = [ROOT / "app.py", *(p for d in ("bot", "cards", "dialogs") for p in (ROOT / d).rglob("*.py"))]
+    found = []
+    for path in files:
+        if path == ROOT / "bot" / "docs.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 else []
+            found += [f"{path.relative_to(ROOT)}: {n}" for n in names if n.split(".")[0] in left_out]
+    assert found == []
+    assert copied <= {p.stem if p.is_file() else p.name for p in ROOT.iterdir()}
