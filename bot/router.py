@@ -191,6 +191,10 @@ class Registry:
     def actions(self) -> list[ActionSpec]:
         return list(self._actions.values())
 
+    @property
+    def operations(self) -> list[OperationSpec]:
+        return list(self._operations.values())
+
     def action(self, verb: str) -> ActionSpec | None:
         return self._actions.get(verb)
 

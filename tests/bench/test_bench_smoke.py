@@ -100,3 +100,14 @@ def test_digest_cost_runs_end_to_end() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "| 20 | 5 |" in result.stdout and "Azure DevOps calls" in result.stdout, result.stdout
+
+
+def test_startup_budget_runs_end_to_end() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.startup_budget", "--starts", "1", "--idle-s", "0"],
+        cwd=ROOT, capture_output=True, text=True, timeout=180, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for heading in ("start-up to /healthz 200", "RSS idle", "OAUTH_CONNECTION_NAME", "AZUREML_WORKSPACE"):
+        assert heading in result.stdout, result.stdout
+    assert "BOT_PUBLIC_URL" in result.stdout, result.stdout

@@ -444,15 +444,15 @@ async def test_a_throttled_item_says_when_to_try_again(devops_bot, devops_sandbo
 
 
 async def test_injected_503_is_retried(devops_bot, devops_sandbox):
-    devops_sandbox.add_fault(path_regex="ExtensionManagement/InstalledExtensionsByName", status=503, count=2)
+    devops_sandbox.add_fault(path_regex="ExtensionManagement/InstalledExtensions$", status=503, count=2)
     since = devops_sandbox.last_seq()
     checks = items(await devops_bot.ask("doctor"))
     assert checks["extension"]["symbol"] == "✅"
-    assert statuses(devops_sandbox, since, "installedextensionsbyname") == [503, 503, 200]
+    assert statuses(devops_sandbox, since, "installedextensions") == [503, 503, 200]
 
 
 async def test_an_item_azure_devops_cannot_answer_says_so_with_a_next_step(devops_bot, devops_sandbox):
-    devops_sandbox.add_fault(path_regex="ExtensionManagement/InstalledExtensionsByName", status=503)
+    devops_sandbox.add_fault(path_regex="ExtensionManagement/InstalledExtensions$", status=503)
     checks = items(await devops_bot.ask("doctor"))
     extension = checks["extension"]
     assert extension["symbol"] == "⚠️" and "Could not check: Azure DevOps answered 503" in extension["text"]

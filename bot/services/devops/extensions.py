@@ -20,8 +20,11 @@ def extension_from_model(extension: Any) -> Extension:
 
 
 async def installed_extension(devops: DevOpsClient, full_id: str) -> Extension | None:
-    """The extension ``publisher.name`` if it is installed, else None."""
-    publisher, _, name = full_id.partition(".")
-    found = await devops.find(lambda c: c.extensions.get_installed_extension_by_name(publisher, name),
-                              what="read an installed extension")
+    """The extension ``publisher.name`` if it is installed, else None. Read from the list of installed extensions
+    (scope vso.extension): reading one by name needs vso.extension_manage, more than a read should (bot/scopes.py)."""
+    publisher, _, name = full_id.lower().partition(".")
+    installed = await devops.call(lambda c: c.extensions.get_installed_extensions() or [], idempotent=True,
+                                  what="list the installed extensions")
+    found = next((e for e in installed if str(getattr(e, "publisher_id", "") or "").lower() == publisher
+                  and str(getattr(e, "extension_id", "") or "").lower() == name), None)
     return extension_from_model(found) if found is not None else None
