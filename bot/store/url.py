@@ -4,8 +4,8 @@ A backend registers a ``StoreScheme`` in ``SCHEMES``. Its module is imported onl
 scheme is checked or opened, and provides two functions:
 
 * ``check_url(url) -> None``: raises ``ValueError`` (without echoing the URL) when the URL is malformed;
-* ``async open_url(url) -> Store``: checks the URL the same way, then opens the store, creating what it
-  needs.
+* ``async open_url(url, connection_string="") -> Store``: checks the URL the same way, then opens the store,
+  creating what it needs (``connection_string``: a credential kept out of the URL, for backends that use one).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ class StoreScheme:
 
 SCHEMES: tuple[StoreScheme, ...] = (
     StoreScheme("sqlite", "bot.store.sqlite", "sqlite:///<path>"),
+    StoreScheme("azblob", "bot.store.azblob", "azblob://<account>/<container>"),
 )
 
 # RFC 3986 scheme characters, short: only such a scheme is ever repeated in an error message.
@@ -61,9 +62,10 @@ def check_store_url(url: str) -> None:
     _backend(store_scheme(url)).check_url(url)
 
 
-async def open_store(url: str) -> Store:
-    """Open the store named by ``url`` with the backend registered for its scheme."""
-    return await _backend(store_scheme(url)).open_url(url)
+async def open_store(url: str, connection_string: str = "") -> Store:
+    """Open the store named by ``url`` with the backend registered for its scheme; ``connection_string`` is the
+    Blob store's key (AZURE_STORAGE_CONNECTION_STRING; none: the variable, else an Entra identity)."""
+    return await _backend(store_scheme(url)).open_url(url, connection_string=connection_string)
 
 
 def _backend(scheme: StoreScheme) -> ModuleType:
