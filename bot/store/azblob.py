@@ -28,13 +28,12 @@ import hashlib
 import json
 import logging
 import os
-import re
 import string
 import time
 from collections.abc import Awaitable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from azure.core import MatchConditions
 from azure.core.exceptions import (
@@ -46,8 +45,12 @@ from azure.core.exceptions import (
 from azure.storage.blob import ContentSettings
 from azure.storage.blob.aio import BlobServiceClient, ContainerClient
 
-from bot.loopback import is_loopback_host
 from bot.store.audit import AuditEntry
+from bot.store.azblob_url import (
+    CONNECTION_STRING_VARIABLE,
+    location_from_url,
+    parse_connection_string,
+)
 from bot.store.journal import DuplicateIntent, RecordedWork, UnknownIntent, WorkIntent, WorkOutcome
 from bot.store.leases import check_lease as _check_lease
 from bot.store.lifecycle import StoreClosed
@@ -59,98 +62,25 @@ from bot.store.tokens import ConfirmationToken
 
 logger = logging.getLogger(__name__)
 
-URL_SCHEME = "azblob"
-CONNECTION_STRING_VARIABLE = "AZURE_STORAGE_CONNECTION_STRING"
-PUBLIC_BLOB_SUFFIX = "blob.core.windows.net"
 SEEN_RETENTION = timedelta(hours=24)
 """How long ``first_sighting`` remembers an activity key (as SQLite)."""
 CONCURRENCY = 16
 """Blobs read at once by one listing call (lists of references, subscriptions, unfinished work)."""
 
-# Azurite's (and the storage emulator's) published development account.
-DEV_ACCOUNT = "devstoreaccount1"
-DEV_ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-
-_ACCOUNT = re.compile(r"[a-z0-9]{3,24}")
-_CONTAINER = re.compile(r"(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
-_HOST_PORT = re.compile(r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(?P<port>\d{1,5}))?")
 _SAFE = frozenset(string.ascii_letters + string.digits + "-_")
 _MAX_NAME = 700
 _AUDIT_TOP = 10**15
-_T = TypeVar("_T")
 
 
-# ---- STORE_URL -----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BlobLocation:
-    """Where a store lives: the blob service's URL and the container."""
-
-    account_url: str  # https://<account>.blob.core.windows.net, or an endpoint (Azurite: http://127.0.0.1:port/acct)
-    container: str
-
-
-def location_from_url(url: str) -> BlobLocation:
-    """Parse ``azblob://<account>/<container>`` or ``azblob://<host[:port]>[/<path>]/<container>``.
-
-    An authority without a dot or colon is a storage account name (public Azure); one with a dot or colon is the
-    blob endpoint itself (another cloud, a private endpoint, Azurite path-style), reached over https, or plain
-    http when it is a loopback address (Azurite). Errors never repeat the URL.
-    """
-    prefix = f"{URL_SCHEME}://"
-    if not url.lower().startswith(prefix):
-        raise ValueError(f"not an {URL_SCHEME}:// URL")
-    rest = url[len(prefix):]
-    if any(ch in rest for ch in "?#@\\ ") or any(ord(ch) < 0x21 or ord(ch) > 0x7E for ch in rest):
-        raise ValueError("an azblob URL holds no credentials, query or spaces: azblob://<account>/<container> "
-                         "(the key goes in AZURE_STORAGE_CONNECTION_STRING, or use an Entra identity)")
-    authority, _, path = rest.partition("/")
-    segments = path.split("/") if path else []
-    if not authority or not segments or any(not segment for segment in segments):
-        raise ValueError("an azblob URL looks like azblob://<account>/<container> or "
-                         "azblob://<host[:port]>/<account>/<container>")
-    container = segments[-1]
-    if not _CONTAINER.fullmatch(container):
-        raise ValueError("the container name in the azblob URL must be 3-63 lower-case letters, digits and "
-                         "single hyphens, starting and ending with a letter or digit")
-    if "." not in authority and ":" not in authority:
-        if not _ACCOUNT.fullmatch(authority) or len(segments) != 1:
-            raise ValueError("azblob://<account>/<container> needs a storage account name of 3-24 lower-case "
-                             "letters and digits")
-        return BlobLocation(f"https://{authority}.{PUBLIC_BLOB_SUFFIX}", container)
-    host = _HOST_PORT.fullmatch(authority)
-    if host is None or (host.group("port") and not 0 < int(host.group("port")) < 65536):
-        raise ValueError("the azblob URL's endpoint must be a host name or address with an optional port")
-    scheme = "http" if is_loopback_host(host.group("host").strip("[]")) else "https"
-    base = "/".join(segments[:-1])
-    return BlobLocation(f"{scheme}://{authority}" + (f"/{base}" if base else ""), container)
-
-
-def check_url(url: str) -> None:
-    """Raise ``ValueError`` unless ``url`` is a well-formed azblob URL (see bot.store.url)."""
-    location_from_url(url)
-
-
-def parse_connection_string(text: str) -> dict[str, str]:
-    """The ``Key=Value;`` pairs of a storage connection string; ``ValueError`` (never echoing it) when it cannot
-    authenticate: it needs ``AccountName`` and ``AccountKey``, or ``SharedAccessSignature``, or
-    ``UseDevelopmentStorage=true`` (Azurite's well-known account)."""
-    pairs: dict[str, str] = {}
-    for part in text.strip().split(";"):
-        if not part.strip():
-            continue
-        key, sep, value = part.partition("=")
-        if not sep or not key.strip():
-            raise ValueError("AZURE_STORAGE_CONNECTION_STRING must be Key=Value pairs separated by ';'")
-        pairs[key.strip().lower()] = value.strip()
-    if pairs.get("usedevelopmentstorage", "").lower() == "true":
-        pairs.setdefault("accountname", DEV_ACCOUNT)
-        pairs.setdefault("accountkey", DEV_ACCOUNT_KEY)
-    if not ((pairs.get("accountname") and pairs.get("accountkey")) or pairs.get("sharedaccesssignature")):
-        raise ValueError("AZURE_STORAGE_CONNECTION_STRING needs AccountName and AccountKey, or "
-                         "SharedAccessSignature (or UseDevelopmentStorage=true for Azurite)")
-    return pairs
+def check_url(url: str, connection_string: str = "") -> None:
+    """Raise ``ValueError`` unless ``url`` is a well-formed azblob URL and the store can authenticate (see
+    bot.store.url): a connection string that holds a key or SAS, or else (https only) an Entra identity."""
+    location = location_from_url(url)
+    if connection_string:
+        parse_connection_string(connection_string)
+    elif location.account_url.startswith("http://"):
+        raise ValueError("an http:// (loopback, Azurite) azblob endpoint needs AZURE_STORAGE_CONNECTION_STRING "
+                         "(Azurite: UseDevelopmentStorage=true); an Entra identity needs https")
 
 
 def _credential(connection_string: str) -> Any:

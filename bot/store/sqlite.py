@@ -68,8 +68,9 @@ def path_from_url(url: str) -> str:
     return path
 
 
-def check_url(url: str) -> None:
-    """Raise ``ValueError`` unless ``url`` is a well-formed ``sqlite:///<path>`` URL (see bot.store.url)."""
+def check_url(url: str, connection_string: str = "") -> None:
+    """Raise ``ValueError`` unless ``url`` is a well-formed ``sqlite:///<path>`` URL (see bot.store.url); a
+    ``connection_string`` is not used."""
     path_from_url(url)
 
 
