@@ -30,6 +30,7 @@ import logging
 import os
 import string
 import time
+import uuid
 from collections.abc import Awaitable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -67,6 +68,8 @@ SEEN_RETENTION = timedelta(hours=24)
 CONCURRENCY = 16
 """Blobs read at once by one listing call (lists of references, subscriptions, unfinished work)."""
 
+WRITER = "_writer"
+"""Each conditional write's own random id, in the blob: a retried write that finds itself is not a lost race."""
 _SAFE = frozenset(string.ascii_letters + string.digits + "-_")
 _MAX_NAME = 700
 _AUDIT_TOP = 10**15
@@ -201,14 +204,15 @@ class AzureBlobStore:
     async def _create(self, name: str, doc: dict[str, Any], metadata: dict[str, str] | None = None) -> str | None:
         """Writes a new blob; its eTag, or None when one exists already (whoever wrote it)."""
         self._check_open()
+        doc = {**doc, WRITER: uuid.uuid4().hex}
         try:
             result = await self._blob(name).upload_blob(_dumps(doc).encode(), overwrite=False,
-                                                       metadata=metadata, content_settings=_JSON)
+                                                        metadata=metadata, content_settings=_JSON)
         except (ResourceExistsError, ResourceModifiedError):
-            return None
+            return await self._ours(name, doc)
         except HttpResponseError as exc:
             if exc.status_code in (409, 412):
-                return None
+                return await self._ours(name, doc)
             raise
         return result["etag"]
 
@@ -216,17 +220,24 @@ class AzureBlobStore:
                        metadata: dict[str, str] | None = None) -> str | None:
         """Replaces a blob if it still has ``etag``; the new eTag, or None when it changed or is gone."""
         self._check_open()
+        doc = {**doc, WRITER: uuid.uuid4().hex}
         try:
             result = await self._blob(name).upload_blob(_dumps(doc).encode(), overwrite=True, etag=etag,
-                                                       match_condition=MatchConditions.IfNotModified,
-                                                       metadata=metadata, content_settings=_JSON)
+                                                        match_condition=MatchConditions.IfNotModified,
+                                                        metadata=metadata, content_settings=_JSON)
         except (ResourceModifiedError, ResourceNotFoundError):
-            return None
+            return await self._ours(name, doc)
         except HttpResponseError as exc:
             if exc.status_code in (404, 409, 412):
-                return None
+                return await self._ours(name, doc)
             raise
         return result["etag"]
+
+    async def _ours(self, name: str, doc: dict[str, Any]) -> str | None:
+        """After a refused conditional write: the blob's eTag when it is this very write after all (the SDK
+        retried a write whose answer was lost, and the retry found the first attempt's result), else None."""
+        got = await self._get(name)
+        return got[1] if got is not None and got[0].get(WRITER) == doc[WRITER] else None
 
     async def _put(self, name: str, doc: dict[str, Any], metadata: dict[str, str] | None = None) -> str:
         self._check_open()

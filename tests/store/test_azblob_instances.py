@@ -138,3 +138,30 @@ async def test_audit_entries_from_two_instances_keep_one_order(two) -> None:
     latest = await b.latest_audit(10)
     assert [entry.seq for entry in latest] == seqs[::-1]
     assert [entry.action for entry in latest] == [e.action for e in sorted(entries, key=lambda e: -e.seq)]
+
+
+async def test_a_write_whose_answer_was_lost_is_not_mistaken_for_a_lost_race(two, monkeypatch) -> None:
+    """The SDK retries a write whose answer was lost; the retry then meets the first attempt's blob (409/412)."""
+    from azure.core.exceptions import ResourceExistsError, ResourceModifiedError
+
+    a, b = two
+    await a.put_confirmation(ConfirmationToken("tok", "repo.delete", "oid", {}, None))
+    blob_client = a._blob
+
+    class AnswerLost:
+        def __init__(self, name: str) -> None:
+            self._client = blob_client(name)
+
+        async def upload_blob(self, data, overwrite=False, **options):
+            await self._client.upload_blob(data, overwrite=overwrite, **options)  # done, but the answer is lost
+            raise ResourceModifiedError("condition not met") if overwrite else ResourceExistsError("exists")
+
+    monkeypatch.setattr(a, "_blob", AnswerLost)
+    assert await a.first_sighting("activity-1", NOW) is True
+    assert await a.take_confirmation("tok", NOW) is not None
+    await a.put_confirmation(ConfirmationToken("tok-2", "repo.delete", "oid", {}, None))
+    assert await a.claim_digest("nothing", NOW) is False
+
+    assert await b.first_sighting("activity-1", NOW) is False  # and for everyone else, it happened once
+    assert await b.take_confirmation("tok", NOW) is None
+    assert await b.peek_confirmation("tok-2", NOW) is not None
