@@ -17,7 +17,9 @@ blobs), ``tokens/``, ``seen/``, ``work/`` and ``work-open/`` (an index of unfini
 
 A ``write_state`` batch checks every expected eTag before writing; should another instance change a key between
 that check and the write, the keys this batch wrote already are put back (as of the check) before
-``ETagConflict`` is raised. Times are the callers' (``now``), as in SQLite.
+``ETagConflict`` is raised. Times are the callers' (``now``), as in SQLite. Every conditional write carries its
+own random id, so a write the SDK retried after losing its answer recognises itself instead of reporting a lost
+race. Old activity keys and expired tokens are pruned in the background, at most hourly (``prune_expired``).
 """
 
 from __future__ import annotations
@@ -65,6 +67,11 @@ logger = logging.getLogger(__name__)
 
 SEEN_RETENTION = timedelta(hours=24)
 """How long ``first_sighting`` remembers an activity key (as SQLite)."""
+CONFIRMATION_RETENTION = timedelta(hours=24)
+"""How long an expired confirmation is kept before it is pruned (as SQLite)."""
+PRUNE_FIRST_S = 60.0
+PRUNE_EVERY_S = 3600.0
+"""Pruning of old activity keys and tokens runs in the background this long after opening, then at most hourly."""
 CONCURRENCY = 16
 """Blobs read at once by one listing call (lists of references, subscriptions, unfinished work)."""
 
@@ -163,6 +170,8 @@ class AzureBlobStore:
         self._closed = False
         self._audit_hint = 0  # the newest audit seq this instance wrote (a hint: the service decides)
         self._recorded = 0  # the last recording stamp this instance gave (ties of equal times keep their order)
+        self._next_prune = time.monotonic() + PRUNE_FIRST_S
+        self._pruning: asyncio.Task[None] | None = None
 
     @property
     def container_name(self) -> str:
@@ -262,16 +271,16 @@ class AzureBlobStore:
         return True
 
     async def _names(self, prefix: str, limit: int | None = None,
-                     metadata: bool = False) -> list[tuple[str, dict[str, str]]]:
-        """Blob names under ``prefix`` in name order (with their metadata when asked), at most ``limit``."""
+                     metadata: bool = False) -> list[tuple[str, dict[str, str], str]]:
+        """Blob names under ``prefix`` in name order (with their metadata when asked, and eTags), at most ``limit``."""
         self._check_open()
-        found: list[tuple[str, dict[str, str]]] = []
+        found: list[tuple[str, dict[str, str], str]] = []
         per_page = min(limit, 5000) if limit else None
         pages = self._container.list_blobs(name_starts_with=prefix, include=["metadata"] if metadata else None,
                                            results_per_page=per_page).by_page()
         async for page in pages:
             async for blob in page:
-                found.append((blob.name, dict(blob.metadata or {})))
+                found.append((blob.name, dict(blob.metadata or {}), blob.etag))
                 if limit is not None and len(found) >= limit:
                     return found
         return found
@@ -345,7 +354,7 @@ class AzureBlobStore:
         return await self._delete(f"refs/{blob_key(key)}")
 
     async def list_conversation_references(self) -> dict[str, dict[str, Any]]:
-        docs = await self._get_many(name for name, _ in await self._names("refs/"))
+        docs = await self._get_many(name for name, *_ in await self._names("refs/"))
         return {doc["key"]: doc["ref"] for doc, _ in sorted((got for got in docs if got is not None),
                                                            key=lambda got: got[0]["key"])}
 
@@ -375,7 +384,7 @@ class AzureBlobStore:
     async def latest_audit(self, limit: int) -> list[AuditEntry]:
         if limit <= 0:
             return []
-        docs = await self._get_many(name for name, _ in await self._names("audit/", limit=limit))
+        docs = await self._get_many(name for name, *_ in await self._names("audit/", limit=limit))
         return [AuditEntry(seq=doc["seq"], at=_from_utc_text(doc["at"]), actor_id=doc["actor_id"],
                            actor_name=doc["actor_name"], action=doc["action"], target=doc["target"],
                            conversation_id=doc["conversation_id"], outcome=doc["outcome"], detail=doc["detail"],
@@ -388,7 +397,7 @@ class AzureBlobStore:
         doc = {"token": token.token, "operation": token.operation, "requested_by": token.requested_by,
                "payload": _json_compatible(token.payload, "a confirmation's payload"),
                "expires_at": None if token.expires_at is None else _utc_text(token.expires_at), "used_at": None}
-        if await self._create(f"tokens/{blob_key(token.token)}", doc) is None:
+        if await self._create(f"tokens/{blob_key(token.token)}", doc, self._token_metadata(doc)) is None:
             raise ValueError("confirmation token already exists")
 
     @staticmethod
@@ -410,15 +419,23 @@ class AzureBlobStore:
         if got is None or (found := self._live(got[0], now_text)) is None:
             return None
         # the only change a token ever sees is being taken: losing this race means someone else took it
-        return found if await self._replace(name, {**got[0], "used_at": now_text}, got[1]) is not None else None
+        self._prune_now_and_then(now)
+        taken = await self._replace(name, {**got[0], "used_at": now_text}, got[1], self._token_metadata(got[0]))
+        return found if taken is not None else None
+
+    @staticmethod
+    def _token_metadata(doc: dict[str, Any]) -> dict[str, str]:
+        return {"expires_at": doc["expires_at"] or ""}  # for pruning from a listing
 
     # ---- activity de-duplication ------------------------------------------------------------------------------
 
     async def first_sighting(self, activity_key: str, now: datetime) -> bool:
         doc = {"key": activity_key, "seen_at": _utc_text(now)}
+        metadata = {"seen_at": doc["seen_at"]}  # for pruning from a listing
         name = f"seen/{blob_key(activity_key)}"
+        self._prune_now_and_then(now)
         for _ in range(3):
-            if await self._create(name, doc) is not None:
+            if await self._create(name, doc, metadata) is not None:
                 return True
             got = await self._get(name)
             if got is None:
@@ -426,7 +443,7 @@ class AzureBlobStore:
             seen_at = _from_utc_text(got[0]["seen_at"])
             if seen_at is not None and seen_at > now - SEEN_RETENTION:
                 return False
-            return await self._replace(name, doc, got[1]) is not None  # forgotten: the first to renew it sees it
+            return await self._replace(name, doc, got[1], metadata) is not None  # forgotten: the first to renew it
         return False
 
     # ---- work journal -----------------------------------------------------------------------------------------
@@ -470,7 +487,7 @@ class AzureBlobStore:
                 return True
 
     async def unfinished_intents(self) -> list[WorkIntent]:
-        names = [name.removeprefix("work-open/") for name, _ in await self._names("work-open/")]
+        names = [name.removeprefix("work-open/") for name, *_ in await self._names("work-open/")]
         docs = await self._get_many(f"work/{name}" for name in names)
         unfinished = []
         for name, got in zip(names, docs, strict=True):
@@ -533,7 +550,7 @@ class AzureBlobStore:
         """The conversation's subscription blobs and documents, oldest first."""
         wanted = blob_key(conversation_id)[:1024]
         listed = await self._names("hooks/", metadata=True)
-        names = [name for name, meta in listed if meta.get("conversation") == wanted]
+        names = [name for name, meta, _ in listed if meta.get("conversation") == wanted]
         docs = [(name, got[0]) for name, got in zip(names, await self._get_many(names), strict=True)
                 if got is not None and got[0]["conversation_id"] == conversation_id]
         return sorted(docs, key=lambda item: (item[1]["created_at"], item[1]["recorded"]))
@@ -612,7 +629,7 @@ class AzureBlobStore:
     async def list_schedules(self) -> list[DigestSchedule]:
         docs: list[dict[str, Any]] = []
         missing: list[str] = []
-        for name, meta in await self._names("schedules/", metadata=True):
+        for name, meta, _ in await self._names("schedules/", metadata=True):
             if "doc" in meta:
                 docs.append(json.loads(base64.urlsafe_b64decode(meta["doc"])))
             else:
@@ -641,6 +658,40 @@ class AzureBlobStore:
                 return False
             if await self._write_schedule(name, {**got[0], "paused": reason, "paused_at": at_text}, got[1]):
                 return True
+
+    # ---- pruning ----------------------------------------------------------------------------------------------
+
+    def _prune_now_and_then(self, now: datetime) -> None:
+        """Starts ``prune_expired`` in the background a minute after opening and then at most every hour."""
+        if time.monotonic() < self._next_prune or (self._pruning is not None and not self._pruning.done()):
+            return
+        self._next_prune = time.monotonic() + PRUNE_EVERY_S
+        self._pruning = asyncio.get_running_loop().create_task(self._prune_quietly(now), name="blob store pruning")
+
+    async def _prune_quietly(self, now: datetime) -> None:
+        try:
+            pruned = await self.prune_expired(now)
+        except (HttpResponseError, OSError, StoreClosed) as exc:  # next time, then
+            logger.warning("blob store pruning failed", extra={"reason": type(exc).__name__})
+        else:
+            logger.info("blob store pruned %d expired activity keys and tokens", pruned)
+
+    async def prune_expired(self, now: datetime) -> int:
+        """Deletes activity keys seen 24 h or more before ``now`` and tokens expired more than 24 h before it, as
+        SQLite does (each only if unchanged since listed); how many. Runs by itself now and then (see above)."""
+        seen_before = _utc_text(now - SEEN_RETENTION)
+        tokens_before = _utc_text(now - CONFIRMATION_RETENTION)
+        doomed = [(name, etag) for name, meta, etag in await self._names("seen/", metadata=True)
+                  if meta.get("seen_at") and meta["seen_at"] <= seen_before]
+        doomed += [(name, etag) for name, meta, etag in await self._names("tokens/", metadata=True)
+                   if meta.get("expires_at") and meta["expires_at"] < tokens_before]
+        limit = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(name: str, etag: str) -> bool:
+            async with limit:
+                return await self._delete(name, etag)
+
+        return sum(await asyncio.gather(*(one(name, etag) for name, etag in doomed)))
 
     # ---- leases -----------------------------------------------------------------------------------------------
 
@@ -696,6 +747,9 @@ class AzureBlobStore:
         if self._closed:
             return
         self._closed = True
+        if self._pruning is not None:
+            self._pruning.cancel()
+            await asyncio.gather(self._pruning, return_exceptions=True)
         closing: list[Awaitable[Any]] = [self._service.close()]
         if self._credential is not None and hasattr(self._credential, "close"):
             closing.append(self._credential.close())

@@ -165,3 +165,26 @@ async def test_a_write_whose_answer_was_lost_is_not_mistaken_for_a_lost_race(two
     assert await b.first_sighting("activity-1", NOW) is False  # and for everyone else, it happened once
     assert await b.take_confirmation("tok", NOW) is None
     assert await b.peek_confirmation("tok-2", NOW) is not None
+
+
+async def test_old_activity_keys_and_expired_tokens_are_pruned_now_and_then(two) -> None:
+    a, b = two
+    assert await a.first_sighting("old", NOW) is True
+    await a.put_confirmation(ConfirmationToken("expired", "repo.delete", "oid", {}, NOW))
+    await a.put_confirmation(ConfirmationToken("forever", "repo.delete", "oid", {}, None))
+    later = NOW + timedelta(hours=24, seconds=1)
+    assert await a.first_sighting("recent", later - timedelta(hours=1)) is True
+    await a.put_confirmation(ConfirmationToken("live", "repo.delete", "oid", {}, later + timedelta(minutes=5)))
+
+    assert await b.prune_expired(later) == 2  # "old" and "expired"
+
+    assert await a.first_sighting("recent", later) is False
+    assert await a.peek_confirmation("forever", later) is not None and await a.peek_confirmation("live", later)
+    assert [name for name, *_ in await a._names("tokens/")] == ["tokens/forever", "tokens/live"]
+    assert await a.first_sighting("old", later) is True  # forgotten, so new again
+    assert await a.prune_expired(later) == 0
+
+    a._next_prune = 0  # what happens by itself an hour after the last time
+    assert await a.first_sighting("newer", later + timedelta(hours=24)) is True
+    await a._pruning
+    assert [name for name, *_ in await a._names("seen/")] == ["seen/newer"]
