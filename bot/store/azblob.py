@@ -15,8 +15,9 @@ blobs), ``tokens/``, ``seen/``, ``work/`` and ``work-open/`` (an index of unfini
 ``hooks/`` (the conversation in metadata, for listing), ``schedules/`` (the document in metadata too, so
 ``list_schedules`` is one listing), ``leases/``.
 
-A ``write_state`` batch checks every expected eTag before writing; should another instance change a key between
-that check and the write, the keys this batch wrote already are put back (as of the check) before
+A ``write_state`` batch writes its eTag-guarded keys first, then the others. One guarded key is a single
+conditional write; with several, every expected eTag is checked before writing, and should another instance change
+a key between that check and the write, the keys this batch wrote already are put back (as of the check) before
 ``ETagConflict`` is raised. Times are the callers' (``now``), as in SQLite. Every conditional write carries its
 own random id, so a write the SDK retried after losing its answer recognises itself instead of reporting a lost
 race. Old activity keys and expired tokens are pruned in the background, at most hourly (``prune_expired``).
@@ -307,10 +308,14 @@ class AzureBlobStore:
             return {}
         docs = {key: {"key": key, "value": _json_compatible(value, "state")} for key, (value, _) in changes.items()}
         expected = {key: etag for key, (_, etag) in changes.items() if etag is not None and etag != "*"}
-        before = dict(zip(expected, await self._get_many(f"state/{blob_key(key)}" for key in expected), strict=True))
-        for key, etag in expected.items():
-            current = before[key]
-            if current is None or current[1] != etag:
+        # one conditional key (botbuilder's usual batch) needs no look first: If-Match decides, before anything else
+        # is written; with several, every eTag is checked first and kept to put back what a lost race half-wrote
+        before: dict[str, tuple[dict[str, Any], str] | None] = {}
+        if len(expected) > 1:
+            before = dict(zip(expected, await self._get_many(f"state/{blob_key(key)}" for key in expected),
+                              strict=True))
+        for key, current in before.items():
+            if current is None or current[1] != expected[key]:
                 logger.debug("eTag conflict on state key %s", key)
                 raise ETagConflict(f"state {key!r} was changed by someone else (stale eTag)")
         new_etags: dict[str, str] = {}
