@@ -190,12 +190,17 @@ class AzureBlobStore:
         return self._recorded
 
     async def create_container(self) -> None:
+        """Creates the container when it does not exist. It is looked at first: an identity granted a role on the
+        container alone (least privilege, made by the deployment) may read it but not create containers."""
         self._check_open()
         try:
-            await self._container.create_container()
-            logger.info("blob store created container %s", self.container_name)
-        except ResourceExistsError:
-            pass
+            await self._container.get_container_properties()
+        except ResourceNotFoundError:
+            try:
+                await self._container.create_container()
+                logger.info("blob store created container %s", self.container_name)
+            except ResourceExistsError:
+                pass  # another instance made it meanwhile
         logger.info("blob store opened on container %s", self.container_name)
 
     async def _get(self, name: str) -> tuple[dict[str, Any], str] | None:

@@ -188,3 +188,14 @@ async def test_old_activity_keys_and_expired_tokens_are_pruned_now_and_then(two)
     assert await a.first_sighting("newer", later + timedelta(hours=24)) is True
     await a._pruning
     assert [name for name, *_ in await a._names("seen/")] == ["seen/newer"]
+
+
+async def test_instances_starting_together_make_the_container_once(tmp_path, request) -> None:
+    url = azblob_url(tmp_path, request)
+    stores = await asyncio.gather(*(open_store(url) for _ in range(3)))
+    try:
+        await asyncio.gather(*(store.ping() for store in stores))
+        assert await stores[0].save_conversation_reference("c1", {"id": "c1"}) is True
+        assert await stores[2].get_conversation_reference("c1") == {"id": "c1"}
+    finally:
+        await asyncio.gather(*(store.close() for store in stores))
