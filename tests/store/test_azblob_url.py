@@ -106,3 +106,18 @@ def test_a_connection_string_for_something_else_does_not_stop_a_sqlite_bot(monke
     monkeypatch.delenv("AZURE_STORAGE_CONNECTION_STRING", raising=False)
     settings = load(AZURE_STORAGE_CONNECTION_STRING="not one of ours")
     assert settings.store_url.startswith("sqlite:") and "not one of ours" in settings.secrets()
+
+
+async def test_the_credential_is_the_connection_strings_key_or_else_an_entra_identity(monkeypatch) -> None:
+    from azure.identity.aio import DefaultAzureCredential
+
+    from bot.store.azblob import _credential
+
+    assert _credential("AccountName=acct;AccountKey=a2V5") == {"account_name": "acct", "account_key": "a2V5"}
+    assert _credential("BlobEndpoint=https://acct.blob.core.windows.net;SharedAccessSignature=?sv=1&sig=x") \
+        == "sv=1&sig=x"
+    entra = _credential("")
+    try:
+        assert isinstance(entra, DefaultAzureCredential)
+    finally:
+        await entra.close()
