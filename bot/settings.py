@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     port: int = Field(3978, validation_alias="PORT", ge=0, le=65535)
     store_url: str = Field("sqlite:///./data/college-bot.db", validation_alias="STORE_URL")
     # the key of an azblob:// store (AccountName+AccountKey, a SAS, or UseDevelopmentStorage=true for Azurite);
-    # "" = an Entra identity (DefaultAzureCredential: the App Service's managed identity)
+    # "" = an Entra identity (DefaultAzureCredential: AZURE_CLIENT_* when its secret is set, else a managed identity)
     azure_storage_connection_string: SecretStr = Field(SecretStr(""),
                                                        validation_alias="AZURE_STORAGE_CONNECTION_STRING")
     allowed_tenant_ids: CsvList = Field(default_factory=list, validation_alias="ALLOWED_TENANT_IDS")
@@ -227,8 +227,8 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Every secret value configured, so logging can scrub them (config.json's service principal too)."""
-        values = [v.get_secret_value() for v in (self.app_password, self.devops_pat, self.azure_client_secret,
-                                                 self.azure_storage_connection_string)]
+        values = [v.get_secret_value() for v in (self.app_password, self.devops_pat, self.azure_client_secret)]
+        values.append(self.azure_storage_connection_string.get_secret_value())
         values.extend(self._storage_keys())
         if self._workspace is not None:
             values.append(self._workspace.client_secret)
