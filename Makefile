@@ -7,8 +7,9 @@ NPM_STAMP := node_modules/.installed
 
 .PHONY: run test lint deps fuzz
 
+# `make run STORE=azurite`: the bot's store on Azure Blob Storage (a local Azurite) instead of a SQLite file
 run: deps
-	$(PY) deploy/local/run_local.py
+	$(PY) deploy/local/run_local.py $(if $(STORE),--store $(STORE))
 
 # The tests run in a private network namespace: nothing they start can reach anything but loopback.
 test: deps

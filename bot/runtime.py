@@ -63,7 +63,7 @@ def build_services(settings: Settings, store: Store) -> Services:
 
 
 async def build_runtime(settings: Settings) -> Runtime:
-    store = await open_store(settings.store_url)
+    store = await open_store(settings.store_url, settings.azure_storage_connection_string.get_secret_value())
     services = build_services(settings, store)
     handler = CollegeBot(services, StoreBackedStorage(store), build_dialogs(services))
     adapter = EdgeAdapter(settings)

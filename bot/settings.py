@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", validation_alias="HOST")
     port: int = Field(3978, validation_alias="PORT", ge=0, le=65535)
     store_url: str = Field("sqlite:///./data/college-bot.db", validation_alias="STORE_URL")
+    # the key of an azblob:// store (AccountName+AccountKey, a SAS, or UseDevelopmentStorage=true for Azurite);
+    # "" = an Entra identity (DefaultAzureCredential: AZURE_CLIENT_* when its secret is set, else a managed identity)
+    azure_storage_connection_string: SecretStr = Field(SecretStr(""),
+                                                       validation_alias="AZURE_STORAGE_CONNECTION_STRING")
     allowed_tenant_ids: CsvList = Field(default_factory=list, validation_alias="ALLOWED_TENANT_IDS")
     bot_admins: CsvList = Field(default_factory=list, validation_alias="BOT_ADMINS")
     # hosts `repo import` may use over plain http or at an internal address (an on-premises Git server)
@@ -200,8 +204,8 @@ class Settings(BaseSettings):
         except WorkspaceConfigError as exc:
             problems.append(str(exc))
         try:
-            check_store_url(self.store_url)
-        except ValueError as exc:  # the message never repeats the URL, which may hold credentials
+            check_store_url(self.store_url, self.azure_storage_connection_string.get_secret_value())
+        except ValueError as exc:  # the message never repeats the URL (nor the key), which may hold credentials
             problems.append(f"STORE_URL: {exc}")
         if problems:
             raise ValueError("; ".join(problems))
@@ -224,9 +228,17 @@ class Settings(BaseSettings):
     def secrets(self) -> list[str]:
         """Every secret value configured, so logging can scrub them (config.json's service principal too)."""
         values = [v.get_secret_value() for v in (self.app_password, self.devops_pat, self.azure_client_secret)]
+        values.append(self.azure_storage_connection_string.get_secret_value())
+        values.extend(self._storage_keys())
         if self._workspace is not None:
             values.append(self._workspace.client_secret)
         return [v for v in values if v]
+
+    def _storage_keys(self) -> list[str]:
+        """The key or SAS inside the storage connection string (logged alone, they are secrets too)."""
+        pairs = (part.partition("=") for part in self.azure_storage_connection_string.get_secret_value().split(";"))
+        return [value.strip() for name, _, value in pairs
+                if name.strip().lower() in ("accountkey", "sharedaccesssignature") and value.strip()]
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -6,6 +6,7 @@ from bot.store.audit import AuditEntry, AuditTrail
 from bot.store.base import Store
 from bot.store.dedup import ActivityDedup
 from bot.store.journal import DuplicateIntent, RecordedWork, UnknownIntent, WorkIntent, WorkJournal, WorkOutcome
+from bot.store.leases import Leases
 from bot.store.lifecycle import StoreClosed, StoreLifecycle
 from bot.store.model_checks import ModelCheck, ModelCheckResults
 from bot.store.references import ConversationReferences
@@ -28,6 +29,7 @@ __all__ = [
     "ETagConflict",
     "HookSubscription",
     "HookSubscriptions",
+    "Leases",
     "ModelCheck",
     "ModelCheckResults",
     "RecordedWork",

@@ -10,10 +10,12 @@ Each concern is its own Protocol in its own module, so a backend can provide the
 * ``WorkJournal`` (bot/store/journal.py): confirmed work's intent before it starts, its outcome after;
 * ``HookSubscriptions`` (bot/store/subscriptions.py): service hook subscriptions of conversations;
 * ``DigestSchedules`` (bot/store/schedules.py): digest schedules, each due time claimed once;
+* ``Leases`` (bot/store/leases.py): one holder at a time for named work, taken over after expiry;
 * ``StoreLifecycle`` (bot/store/lifecycle.py): ``ping`` and ``close``, provided by every backend.
 
 Code that needs one concern takes that Protocol; ``Store`` is all of them together.
-Implementations: ``bot.store.sqlite.SqliteStore`` (embedded default, every concern). Each concern's
+Implementations: ``bot.store.sqlite.SqliteStore`` (embedded default, every concern) and
+``bot.store.azblob.AzureBlobStore`` (Azure Blob Storage, for several instances; every concern). Each concern's
 contract tests live in tests/store/test_<concern>_contract.py and run against every backend that
 provides it. All methods are async and never block the event loop; all datetimes are
 timezone-aware (stores return them in UTC and refuse naive ones with ``ValueError``).
@@ -26,6 +28,7 @@ from typing import Protocol, runtime_checkable
 from bot.store.audit import AuditTrail
 from bot.store.dedup import ActivityDedup
 from bot.store.journal import WorkJournal
+from bot.store.leases import Leases
 from bot.store.lifecycle import StoreLifecycle
 from bot.store.model_checks import ModelCheckResults
 from bot.store.references import ConversationReferences
@@ -48,6 +51,7 @@ class Store(
     ModelCheckResults,
     HookSubscriptions,
     DigestSchedules,
+    Leases,
     StoreLifecycle,
     Protocol,
 ):

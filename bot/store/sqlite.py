@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 from bot.store.audit import AuditEntry
 from bot.store.journal import DuplicateIntent, RecordedWork, UnknownIntent, WorkIntent, WorkOutcome
+from bot.store.leases import check_lease as _check_lease
 from bot.store.lifecycle import StoreClosed
 from bot.store.model_checks import ModelCheck
 from bot.store.schedules import DigestSchedule
@@ -67,13 +68,15 @@ def path_from_url(url: str) -> str:
     return path
 
 
-def check_url(url: str) -> None:
-    """Raise ``ValueError`` unless ``url`` is a well-formed ``sqlite:///<path>`` URL (see bot.store.url)."""
+def check_url(url: str, connection_string: str = "") -> None:
+    """Raise ``ValueError`` unless ``url`` is a well-formed ``sqlite:///<path>`` URL (see bot.store.url); a
+    ``connection_string`` is not used."""
     path_from_url(url)
 
 
-async def open_url(url: str) -> SqliteStore:
-    """Open the store of a ``sqlite:///<path>`` URL (the backend's entry point, see bot.store.url)."""
+async def open_url(url: str, connection_string: str = "") -> SqliteStore:
+    """Open the store of a ``sqlite:///<path>`` URL (the backend's entry point, see bot.store.url); a SQLite file
+    needs no ``connection_string`` (it is ignored)."""
     return await SqliteStore.open(url)
 
 
@@ -672,6 +675,49 @@ class SqliteStore:
                 return conn.execute(
                     "UPDATE digest_schedules SET paused = ?, paused_at = ? WHERE conversation_id = ? AND paused = ''",
                     (reason, at_text, conversation_id)).rowcount == 1
+
+        return await self._with_conn(run)
+
+    # ---- leases ---------------------------------------------------------------------------------
+
+    async def acquire_lease(self, name: str, holder: str, ttl: timedelta, now: datetime) -> bool:
+        _check_lease(name, holder, ttl)
+        row = (name, holder, _utc_text(now + ttl), _utc_text(now))
+
+        def run(conn: sqlite3.Connection) -> bool:
+            with _transaction(conn):
+                return conn.execute(
+                    "INSERT INTO leases (name, holder, expires_at) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO UPDATE "
+                    "SET holder = ?2, expires_at = ?3 WHERE leases.holder = ?2 OR leases.expires_at <= ?4",
+                    row).rowcount == 1
+
+        return await self._with_conn(run)
+
+    async def renew_lease(self, name: str, holder: str, ttl: timedelta, now: datetime) -> bool:
+        _check_lease(name, holder, ttl)
+        row = (_utc_text(now + ttl), name, holder, _utc_text(now))
+
+        def run(conn: sqlite3.Connection) -> bool:
+            with _transaction(conn):
+                return conn.execute("UPDATE leases SET expires_at = ? WHERE name = ? AND holder = ? "
+                                    "AND expires_at > ?", row).rowcount == 1
+
+        return await self._with_conn(run)
+
+    async def release_lease(self, name: str, holder: str) -> bool:
+        def run(conn: sqlite3.Connection) -> bool:
+            with _transaction(conn):
+                return conn.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder)).rowcount == 1
+
+        return await self._with_conn(run)
+
+    async def lease_holder(self, name: str, now: datetime) -> str | None:
+        now_text = _utc_text(now)
+
+        def run(conn: sqlite3.Connection) -> str | None:
+            row = conn.execute("SELECT holder FROM leases WHERE name = ? AND expires_at > ?",
+                               (name, now_text)).fetchone()
+            return None if row is None else row[0]
 
         return await self._with_conn(run)
 

@@ -143,7 +143,16 @@ _V7 = """
 ALTER TABLE hook_subscriptions ADD COLUMN paused TEXT NOT NULL DEFAULT '';
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
+# v8: leases (bot.store.leases): one holder at a time for a named piece of work, until it expires.
+_V8 = """
+CREATE TABLE leases (
+    name       TEXT PRIMARY KEY,
+    holder     TEXT NOT NULL,
+    expires_at TEXT NOT NULL      -- ISO 8601, UTC
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -3,9 +3,10 @@
 A backend registers a ``StoreScheme`` in ``SCHEMES``. Its module is imported only when a URL of its
 scheme is checked or opened, and provides two functions:
 
-* ``check_url(url) -> None``: raises ``ValueError`` (without echoing the URL) when the URL is malformed;
-* ``async open_url(url) -> Store``: checks the URL the same way, then opens the store, creating what it
-  needs.
+* ``check_url(url, connection_string="") -> None``: raises ``ValueError`` (without echoing the URL or the
+  connection string) when the URL is malformed, or the store could not authenticate with what is configured;
+* ``async open_url(url, connection_string="") -> Store``: checks the URL the same way, then opens the store,
+  creating what it needs (``connection_string``: a credential kept out of the URL, for backends that use one).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class StoreScheme:
 
 SCHEMES: tuple[StoreScheme, ...] = (
     StoreScheme("sqlite", "bot.store.sqlite", "sqlite:///<path>"),
+    StoreScheme("azblob", "bot.store.azblob", "azblob://<account>/<container>"),
 )
 
 # RFC 3986 scheme characters, short: only such a scheme is ever repeated in an error message.
@@ -56,14 +58,16 @@ def store_scheme(url: str) -> StoreScheme:
     raise UnsupportedStoreUrl(f"{problem}; supported schemes: {supported}")
 
 
-def check_store_url(url: str) -> None:
-    """Raise ``ValueError`` (never echoing the URL) unless a registered backend accepts ``url``."""
-    _backend(store_scheme(url)).check_url(url)
+def check_store_url(url: str, connection_string: str = "") -> None:
+    """Raise ``ValueError`` (never echoing the URL) unless a registered backend accepts ``url`` (and the
+    ``connection_string`` it would open it with)."""
+    _backend(store_scheme(url)).check_url(url, connection_string=connection_string)
 
 
-async def open_store(url: str) -> Store:
-    """Open the store named by ``url`` with the backend registered for its scheme."""
-    return await _backend(store_scheme(url)).open_url(url)
+async def open_store(url: str, connection_string: str = "") -> Store:
+    """Open the store named by ``url`` with the backend registered for its scheme; ``connection_string`` is the
+    Blob store's key (AZURE_STORAGE_CONNECTION_STRING; none: the variable, else an Entra identity)."""
+    return await _backend(store_scheme(url)).open_url(url, connection_string=connection_string)
 
 
 def _backend(scheme: StoreScheme) -> ModuleType:

@@ -1,4 +1,4 @@
-"""Start and stop the local stack: sandbox, bot, Microsoft 365 Agents Playground.
+"""Start and stop the local stack: sandbox, bot, Microsoft 365 Agents Playground (and Azurite, for a Blob store).
 
 Used by `make run` (deploy/local/run_local.py) and the end-to-end tests (tests/e2e). Each child runs in
 its own process group with its output in a log file, and gets SIGTERM when the process that started it
@@ -27,6 +27,8 @@ REPO = Path(__file__).resolve().parents[2]
 LOOPBACK = "127.0.0.1"
 LOOPBACK_PRELOAD = REPO / "deploy" / "local" / "loopback-listen.cjs"
 PLAYGROUND_BIN = REPO / "node_modules" / ".bin" / "agentsplayground"
+AZURITE_BLOB_BIN = REPO / "node_modules" / ".bin" / "azurite-blob"
+AZURITE_DEFAULT_PORT = 10000
 PLAYGROUND_DEFAULT_PORT = 56150
 BOT_DEFAULT_PORT = 3978
 NO_PROXY = "127.0.0.1,localhost,::1"
@@ -284,6 +286,36 @@ def start_bot(log_dir: Path, port: int, extra_env: Mapping[str, str], timeout: f
         child.stop()
         raise
     return child
+
+
+def start_azurite(log_dir: Path, data_dir: Path, port: int, timeout: float = 30.0) -> tuple[Child, dict[str, str]]:
+    """Start Azurite's blob service on 127.0.0.1:`port` with its data in `data_dir` (kept between runs); return it
+    and the settings that make the bot's store a Blob store on it (container college-bot, Azurite's well-known
+    key)."""
+    if not AZURITE_BLOB_BIN.exists():
+        raise StartupError(f"{AZURITE_BLOB_BIN.relative_to(REPO)} is missing: run `npm ci`")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    argv = [str(AZURITE_BLOB_BIN), "--blobHost", LOOPBACK, "--blobPort", str(port), "--location", str(data_dir),
+            "--skipApiVersionCheck", "--disableTelemetry", "--loose"]
+    child = start("azurite", argv, log_dir=log_dir, env=base_env(), read_output=True)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                line = child.next_line(deadline)
+            except TimeoutError:
+                raise child.failure(f"did not listen within {timeout:.0f} s") from None
+            if line is None:
+                child.process.wait(5)
+                raise child.failure("exited during start-up")
+            if "successfully listens on" in line:
+                break
+    except BaseException:
+        child.stop()
+        raise
+    settings = {"STORE_URL": f"azblob://{LOOPBACK}:{port}/devstoreaccount1/college-bot",
+                "AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true"}
+    return child, settings
 
 
 def playground_env(config_path: Path, log_file: Path) -> dict[str, str]:

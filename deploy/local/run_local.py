@@ -4,7 +4,9 @@ Starts them in that order, waits until each is ready, prints the URL to open, an
 Ctrl-C or SIGTERM (or when one of them exits). Logs go to data/logs/.
 
 Environment: PORT (bot, default 3978), PLAYGROUND_PORT (default 56150, another free port when taken),
-PLAYGROUND_AS (the signed-in person, default alice).
+PLAYGROUND_AS (the signed-in person, default alice), STORE (`sqlite`, the default, or `azurite`: Azurite is started
+too, on AZURITE_PORT (default 10000, another free port when taken) with its data in data/azurite/, and the bot's
+store is a Blob store on it, as in Azure: `make run STORE=azurite`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ def main(argv: list[str] | None = None) -> int:
         choices=playground_config.person_keys(playground_config.load_team()),
         help="the person signed in to the Playground (default: %(default)s)",
     )
+    parser.add_argument(
+        "--store",
+        default=os.environ.get("STORE") or "sqlite",
+        choices=["sqlite", "azurite"],
+        help="the bot's store: a SQLite file in data/, or Azure Blob Storage on a local Azurite (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _raise_interrupt)
 
@@ -49,6 +57,12 @@ def main(argv: list[str] | None = None) -> int:
         sandbox, settings = devstack.start_sandbox(log_dir, DATA / "sandbox.env")
         children.append(sandbox)
         say(f"sandbox ready ({', '.join(sorted(settings)) or 'no settings'})")
+        if args.store == "azurite":
+            azurite_port = devstack.free_port(int(os.environ.get("AZURITE_PORT", devstack.AZURITE_DEFAULT_PORT)))
+            azurite, store_settings = devstack.start_azurite(log_dir, DATA / "azurite", azurite_port)
+            children.append(azurite)
+            settings = {**settings, **store_settings}
+            say(f"Azurite ready on http://127.0.0.1:{azurite_port}: the store is {store_settings['STORE_URL']}")
 
         if not devstack.port_is_free(bot_port):
             raise devstack.StartupError(f"port {bot_port} on 127.0.0.1 is taken: stop what uses it or set PORT")

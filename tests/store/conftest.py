@@ -1,5 +1,8 @@
 """Store backends under test, and which concerns each provides; contract tests run per concern.
 
+Backends: SQLite (a file in the test's tmp_path) and Azure Blob Storage (a fresh container per test on one Azurite
+shared by the session, started when the first Blob test needs it, stopped at the end).
+
 A contract module names the Protocol it checks (``CONCERN = AuditTrail``); its tests that use the
 ``backend``/``store``/``store_url`` fixtures then run once per backend that lists that concern in
 ``provides``. To test a new backend, add a ``Backend`` to ``BACKENDS`` whose ``url`` gives a fresh,
@@ -9,7 +12,12 @@ provides: only those contracts run against it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import os
+import shutil
+import subprocess
+import threading
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +32,7 @@ from bot.store import (
     ConversationReferences,
     DigestSchedules,
     HookSubscriptions,
+    Leases,
     ModelCheckResults,
     SingleUseTokens,
     StoreLifecycle,
@@ -34,14 +43,14 @@ from bot.store import (
 
 EVERY_CONCERN: frozenset[type] = frozenset(
     {VersionedState, ConversationReferences, AuditTrail, SingleUseTokens, ActivityDedup, WorkJournal,
-     ModelCheckResults, HookSubscriptions, DigestSchedules, StoreLifecycle}
+     ModelCheckResults, HookSubscriptions, DigestSchedules, Leases, StoreLifecycle}
 )
 
 
 @dataclass(frozen=True)
 class Backend:
     name: str
-    url: Callable[[Path], str]  # a fresh persistent store URL, given the test's tmp_path
+    url: Callable[[Path, pytest.FixtureRequest], str]  # a fresh persistent store URL (tmp_path, the request)
     provides: frozenset[type]  # the concern Protocols whose contracts it must pass
     raw_sql: bool  # whether tests may open the database with sqlite3 directly
 
@@ -50,9 +59,50 @@ class Backend:
             raise ValueError(f"backend {self.name}: every backend provides StoreLifecycle (ping, close)")
 
 
+def azblob_url(tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A new container on the session's Azurite, with Azurite's well-known key in the environment."""
+    endpoint = request.getfixturevalue("azurite_blob")
+    request.getfixturevalue("monkeypatch").setenv("AZURE_STORAGE_CONNECTION_STRING", "UseDevelopmentStorage=true")
+    return f"azblob://{endpoint.removeprefix('http://')}/devstoreaccount1/t{uuid.uuid4().hex[:20]}"
+
+
 BACKENDS = [
-    Backend("sqlite", lambda tmp: f"sqlite:///{tmp / 'store' / 'bot.db'}", provides=EVERY_CONCERN, raw_sql=True),
+    Backend("sqlite", lambda tmp, _: f"sqlite:///{tmp / 'store' / 'bot.db'}", provides=EVERY_CONCERN, raw_sql=True),
+    Backend("azblob", azblob_url, provides=EVERY_CONCERN, raw_sql=False),
 ]
+
+
+@pytest.fixture(scope="session")
+def azurite_blob(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One Azurite blob service for the session (loopback, free port, in memory): its http://127.0.0.1:PORT."""
+    from sandbox.azureml.azurite import _LISTENING, AZURITE_BLOB, PRELOAD
+
+    node = shutil.which("node")
+    if node is None or not AZURITE_BLOB.exists():
+        pytest.skip("Azurite is not installed (run `npm ci`)")
+    workdir = tmp_path_factory.mktemp("azurite")
+    process = subprocess.Popen(
+        [node, "--require", str(PRELOAD), str(AZURITE_BLOB.resolve()), "--blobHost", "127.0.0.1", "--blobPort", "0",
+         "--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry", "--silent", "--loose"],
+        cwd=workdir, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"})
+    try:
+        seen = []
+        for line in process.stdout:  # it prints where it listens once it does
+            seen.append(line.strip())
+            if found := _LISTENING.search(line):
+                break
+        else:
+            raise RuntimeError(f"Azurite exited before listening: {' | '.join(seen[-5:])}")
+        threading.Thread(target=lambda: [None for _ in process.stdout], name="azurite-output", daemon=True).start()
+        yield found.group(1)
+    finally:
+        process.stdin.close()  # exit_with_parent.cjs: it exits when its stdin closes
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -77,8 +127,8 @@ def raw_sql(backend: Backend) -> bool:
 
 
 @pytest.fixture
-def store_url(backend: Backend, tmp_path: Path) -> str:
-    return backend.url(tmp_path)
+def store_url(backend: Backend, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    return backend.url(tmp_path, request)
 
 
 @pytest_asyncio.fixture
