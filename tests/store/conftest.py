@@ -113,6 +113,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if concern is None:
         raise pytest.UsageError(f"{metafunc.module.__name__} uses a store: set CONCERN to the Protocol it tests")
     backends = [backend for backend in BACKENDS if concern in backend.provides]
+    if "raw_sql" in metafunc.fixturenames:  # a test of what raw SQL cannot do: the backends that have SQL only
+        backends = [backend for backend in backends if backend.raw_sql]
     metafunc.parametrize("backend", backends, ids=[backend.name for backend in backends], indirect=True)
 
 
