@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", validation_alias="LOG_LEVEL")
     sdk_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("WARNING", validation_alias="SDK_LOG_LEVEL")
     max_body_bytes: int = Field(256 * 1024, validation_alias="MAX_BODY_BYTES", ge=1024)
+    # Application Insights (bot/telemetry.py): traces, metrics and logs through OpenTelemetry; "" = nothing is sent
+    applicationinsights_connection_string: SecretStr = Field(
+        SecretStr(""), validation_alias="APPLICATIONINSIGHTS_CONNECTION_STRING")
 
     # Per-user sign-in: the Azure Bot's OAuth connection (to Entra, with the Azure DevOps scope) through which
     # decisions and deployments run with the clicking person's own Azure DevOps token. "" = the bot decides with
@@ -223,7 +226,8 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Every secret value configured, so logging can scrub them (config.json's service principal too)."""
-        values = [v.get_secret_value() for v in (self.app_password, self.devops_pat, self.azure_client_secret)]
+        values = [v.get_secret_value() for v in (self.app_password, self.devops_pat, self.azure_client_secret,
+                                                 self.applicationinsights_connection_string)]
         if self._workspace is not None:
             values.append(self._workspace.client_secret)
         return [v for v in values if v]

@@ -1,0 +1,141 @@
+"""Telemetry through the bot's own pipeline (bot.telemetry) with in-memory exporters: a span per turn with the
+command and its outcome, command counts, logs exported scrubbed; and, without APPLICATIONINSIGHTS_CONNECTION_STRING,
+nothing configured at all (checked in a process of its own)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import telemetry
+from bot.settings import load_settings
+from tests.telemetry_fixtures import capture
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN_TYPED = "ghp_" + "Q7x" * 12  # a GitHub token's shape, pasted into a chat
+
+
+@pytest.fixture
+def telemetry_bot(make_bot, tmp_path, caplog):
+    """Starts the bot (make_bot's arguments) with telemetry captured in memory; ``teams.telemetry``."""
+    caplog.set_level(logging.INFO)  # as LOG_LEVEL's default does in the app
+
+    async def start(**settings: object):
+        values = {"DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS": True, "STORE_URL": f"sqlite:///{tmp_path}/bot.db",
+                  **settings}
+        captured = capture(load_settings(_env_file=None, **values))
+        teams = await make_bot(**settings)
+        teams.telemetry = captured
+        return teams
+
+    yield start
+    telemetry.reset()
+
+
+async def test_a_turn_is_one_span_with_its_command_outcome_and_correlation_id(telemetry_bot):
+    teams = await telemetry_bot()
+    await teams.ask("help")
+    [turn] = teams.telemetry.spans("turn")
+    attributes = dict(turn.attributes)
+    assert attributes["activity_type"] == "message"
+    assert attributes["command"] == "help"
+    assert attributes["outcome"] == "ok"
+    assert len(attributes["correlation_id"]) == 12
+    assert teams.telemetry.total(telemetry.COMMANDS, command="help", outcome="ok") == 1
+
+
+async def test_commands_are_counted_by_name_and_outcome(telemetry_bot):
+    teams = await telemetry_bot()
+    await teams.ask("help")
+    await teams.ask("help")
+    await teams.ask("no-such-command")
+    assert teams.telemetry.total(telemetry.COMMANDS, command="help", outcome="ok") == 2
+    assert teams.telemetry.total(telemetry.COMMANDS, command="(unknown)", outcome="unknown") == 1
+    assert [dict(s.attributes)["command"] for s in teams.telemetry.spans("turn")] == ["help", "help", "(unknown)"]
+
+
+async def test_a_token_typed_in_a_command_is_in_no_attribute_and_no_exported_log(telemetry_bot):
+    teams = await telemetry_bot()
+    await teams.ask(f"{TOKEN_TYPED} please")  # unknown command: its first word is logged ("typed")
+    await teams.ask(f"help {TOKEN_TYPED}")
+    captured = teams.telemetry
+    unknown = [r for r in captured.logs() if r.body == "unknown command"]
+    assert unknown, "the log record naming what was typed is exported (scrubbed)"
+    assert "ghp_" not in str(dict(unknown[0].attributes))
+    assert [t for t in captured.every_exported_text() if "Q7xQ7x" in t] == []
+
+
+async def test_configured_secrets_never_reach_an_exported_log(telemetry_bot):
+    pat = "pat-value-that-must-not-leave-the-process"
+    teams = await telemetry_bot(AZURE_DEVOPS_ORG_URL="http://127.0.0.1:9/college", AZURE_DEVOPS_PAT=pat)
+    logging.getLogger("bot.somewhere").warning("calling with %s", pat, extra={"auth": f"Basic :{pat}"})
+    await teams.ask("help")
+    texts = teams.telemetry.every_exported_text()
+    assert any("calling with" in t for t in texts)
+    assert [t for t in texts if pat in t] == []
+
+
+def test_attributes_are_bounded_and_scrubbed():
+    cleaned = telemetry.clean({"what": "x" * 1000, "url": "https://user:secret-token@dev.azure.com/org?sig=abc123",
+                               "n": 3, "ok": True, "none": None, "obj": object()})
+    assert len(cleaned["what"]) == telemetry.MAX_VALUE
+    assert "secret-token" not in cleaned["url"] and "abc123" not in cleaned["url"]
+    assert cleaned["n"] == 3 and cleaned["ok"] is True and "none" not in cleaned and cleaned["obj"] == "object"
+    assert len(telemetry.clean({f"k{i}": i for i in range(100)})) == telemetry.MAX_ATTRIBUTES
+
+
+def test_helpers_do_nothing_while_telemetry_is_off():
+    assert not telemetry.enabled()
+    with telemetry.span("anything", what="x") as span:
+        span.set(status=200)
+        telemetry.count(telemetry.COMMANDS, command="help")
+        telemetry.record(telemetry.MODEL_CHECK_DURATION, 1.0)
+        telemetry.annotate(command="help")
+
+
+_WITHOUT = r"""
+import asyncio, json, sys, threading
+from aiohttp.test_utils import TestClient, TestServer
+sys.path.insert(0, sys.argv[1])
+from tests.harness.netwatch import watching
+from app import create_app
+from bot.settings import load_settings
+from bot import telemetry
+
+async def main():
+    threads = {t.name for t in threading.enumerate()}
+    with watching() as net:
+        settings = load_settings(_env_file=None, DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS=True,
+                                 STORE_URL="sqlite:///./bot.db")
+        async with TestClient(TestServer(create_app(settings), host="127.0.0.1")) as client:
+            health = (await client.get("/healthz")).status
+            activity = {"type": "message", "id": "1", "text": "help", "channelId": "msteams",
+                        "serviceUrl": "http://127.0.0.1:9/", "from": {"id": "29:a", "aadObjectId": "a"},
+                        "recipient": {"id": "28:bot"}, "conversation": {"id": "c", "conversationType": "personal"}}
+            turn = (await client.post("/api/messages", json=activity)).status
+    print(json.dumps({"health": health, "turn": turn, "enabled": telemetry.enabled(),
+                      "otel": sorted(m for m in sys.modules if m.startswith(("opentelemetry", "azure.monitor"))),
+                      "new_threads": sorted({t.name for t in threading.enumerate()} - threads),
+                      "elsewhere": net.elsewhere()}))
+
+asyncio.run(main())
+"""
+
+
+def test_without_the_connection_string_nothing_is_configured_imported_started_or_sent(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "AZURE_DEVOPS_CACHE_DIR")}
+    done = subprocess.run([sys.executable, "-c", _WITHOUT, str(ROOT)], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["health"] == 200 and seen["turn"] in (200, 201)
+    assert seen["enabled"] is False
+    assert seen["otel"] == []  # OpenTelemetry and the Azure Monitor exporter are not even imported
+    assert [t for t in seen["new_threads"] if "export" in t.lower() or "otel" in t.lower()] == []
+    assert seen["elsewhere"] == []
