@@ -7,10 +7,14 @@ span exporter, metric reader and log exporter in place of Azure Monitor's.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
+
 from bot import telemetry
+from bot.settings import load_settings
 
 
 @dataclass
@@ -89,3 +93,20 @@ def capture(settings: Any) -> Captured:
     captured = Captured()
     assert telemetry.configure(settings, exporters=captured.exporters)
     return captured
+
+
+@pytest.fixture
+def telemetry_bot(make_bot, tmp_path, caplog):
+    """Starts the bot (make_bot's arguments) with telemetry captured in memory; ``teams.telemetry``."""
+    caplog.set_level(logging.INFO)  # as LOG_LEVEL's default does in the app
+
+    async def start(**settings: object):
+        values = {"DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS": True, "STORE_URL": f"sqlite:///{tmp_path}/bot.db",
+                  **settings}
+        captured = capture(load_settings(_env_file=None, **values))
+        teams = await make_bot(**settings)
+        teams.telemetry = captured
+        return teams
+
+    yield start
+    telemetry.reset()

@@ -11,31 +11,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from bot import telemetry
-from bot.settings import load_settings
-from tests.telemetry_fixtures import capture
+from tests import telemetry_fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN_TYPED = "ghp_" + "Q7x" * 12  # a GitHub token's shape, pasted into a chat
 
 
-@pytest.fixture
-def telemetry_bot(make_bot, tmp_path, caplog):
-    """Starts the bot (make_bot's arguments) with telemetry captured in memory; ``teams.telemetry``."""
-    caplog.set_level(logging.INFO)  # as LOG_LEVEL's default does in the app
-
-    async def start(**settings: object):
-        values = {"DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS": True, "STORE_URL": f"sqlite:///{tmp_path}/bot.db",
-                  **settings}
-        captured = capture(load_settings(_env_file=None, **values))
-        teams = await make_bot(**settings)
-        teams.telemetry = captured
-        return teams
-
-    yield start
-    telemetry.reset()
+telemetry_bot = telemetry_fixtures.telemetry_bot
 
 
 async def test_a_turn_is_one_span_with_its_command_outcome_and_correlation_id(telemetry_bot):
@@ -105,7 +88,6 @@ from aiohttp.test_utils import TestClient, TestServer
 sys.path.insert(0, sys.argv[1])
 from tests.harness.netwatch import watching
 from app import create_app
-from bot.settings import load_settings
 from bot import telemetry
 
 async def main():
