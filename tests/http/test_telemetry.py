@@ -88,6 +88,7 @@ from aiohttp.test_utils import TestClient, TestServer
 sys.path.insert(0, sys.argv[1])
 from tests.harness.netwatch import watching
 from app import create_app
+from bot.settings import load_settings
 from bot import telemetry
 
 async def main():
