@@ -32,6 +32,7 @@ async def _runtime(app: web.Application) -> AsyncIterator[None]:
     app[RUNTIME] = runtime
     yield
     await runtime.close()
+    telemetry.flush()
 
 
 async def messages(request: web.Request) -> web.StreamResponse:

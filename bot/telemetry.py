@@ -67,12 +67,13 @@ class _Active:
     """The configured pipeline: a tracer, a meter, instruments by name, the scrubber, what to shut down."""
 
     def __init__(self, tracer: Any, meter: Any, redactor: Redactor, providers: list[Any],
-                 handler: logging.Handler | None) -> None:
+                 handler: logging.Handler | None, *, owned: bool = True) -> None:
         self.tracer = tracer
         self.meter = meter
         self.redact = redactor
         self.providers = providers
         self.handler = handler
+        self.owned = owned  # providers of its own (tests), not OpenTelemetry's global ones
         self.counters: dict[str, Any] = {}
         self.histograms: dict[str, Any] = {}
 
@@ -238,7 +239,10 @@ def _azure_monitor(connection_string: str, redactor: Redactor, level: int) -> _A
     from bot.services import azure_monitor
 
     azure_monitor.start(connection_string, log_record_processors=[_scrubbing_processor(redactor)], level=level)
-    return _Active(trace.get_tracer(NAME), metrics.get_meter(NAME), redactor, [], None)
+    from opentelemetry._logs import get_logger_provider
+
+    providers = [trace.get_tracer_provider(), metrics.get_meter_provider(), get_logger_provider()]
+    return _Active(trace.get_tracer(NAME), metrics.get_meter(NAME), redactor, providers, None, owned=False)
 
 
 def _in_process(exporters: Exporters, redactor: Redactor, level: int) -> _Active:
@@ -266,8 +270,19 @@ def _in_process(exporters: Exporters, redactor: Redactor, level: int) -> _Active
     return _Active(tracer_provider.get_tracer(NAME), meter_provider.get_meter(NAME), redactor, providers, handler)
 
 
+def flush() -> None:
+    """Sends what is batched (at shutdown: app.py), so the last turns' telemetry is not lost."""
+    active = _active
+    if active is None:
+        return
+    for provider in active.providers:
+        force_flush = getattr(provider, "force_flush", None)
+        if force_flush is not None:
+            force_flush()
+
+
 def reset() -> None:
-    """Turns in-process telemetry off again (tests). The global Azure Monitor pipeline cannot be undone."""
+    """Turns in-process telemetry off again (tests). The global Azure Monitor pipeline is flushed, not undone."""
     global _active
     active, _active = _active, None
     if active is None:
@@ -275,4 +290,7 @@ def reset() -> None:
     if active.handler is not None:
         logging.getLogger().removeHandler(active.handler)
     for provider in active.providers:
-        provider.shutdown()
+        if active.owned:
+            provider.shutdown()
+        elif hasattr(provider, "force_flush"):
+            provider.force_flush()

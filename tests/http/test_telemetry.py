@@ -4,6 +4,7 @@ nothing configured at all (checked in a process of its own)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -122,3 +123,65 @@ def test_without_the_connection_string_nothing_is_configured_imported_started_or
     assert seen["otel"] == []  # OpenTelemetry and the Azure Monitor exporter are not even imported
     assert [t for t in seen["new_threads"] if "export" in t.lower() or "otel" in t.lower()] == []
     assert seen["elsewhere"] == []
+
+
+_WITH = r"""
+import asyncio, json, logging, sys, threading
+from aiohttp.test_utils import TestClient, TestServer
+sys.path.insert(0, sys.argv[1])
+from tests.harness.netwatch import watching
+from app import create_app
+from bot.logging_setup import configure_logging
+from bot.settings import load_settings
+from bot import telemetry
+
+connection_string, connector_url, pat, typed = sys.argv[2:6]
+
+async def main():
+    with watching() as net:
+        settings = load_settings(_env_file=None, DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS=True,
+                                 STORE_URL="sqlite:///./bot.db",
+                                 APPLICATIONINSIGHTS_CONNECTION_STRING=connection_string,
+                                 AZURE_DEVOPS_ORG_URL="http://127.0.0.1:9/college", AZURE_DEVOPS_PAT=pat)
+        configure_logging("INFO", settings.secrets())
+        async with TestClient(TestServer(create_app(settings), host="127.0.0.1")) as client:
+            for text in ("help", typed):
+                activity = {"type": "message", "id": text[:8], "text": text, "channelId": "msteams",
+                            "serviceUrl": connector_url, "from": {"id": "29:a", "aadObjectId": "a"},
+                            "recipient": {"id": "28:bot"}, "conversation": {"id": "c", "conversationType": "personal"}}
+                assert (await client.post("/api/messages", json=activity)).status in (200, 201)
+            logging.getLogger("bot.somewhere").warning("calling with %s", pat)
+        telemetry.flush()
+    print(json.dumps({"enabled": telemetry.enabled(), "elsewhere": net.elsewhere()}))
+
+asyncio.run(main())
+"""
+
+
+async def test_with_the_connection_string_spans_metrics_and_logs_reach_azure_monitor_scrubbed(tmp_path, connector):
+    from bench.ingestion_sink import IngestionSink
+
+    sink = IngestionSink(keep=True)
+    await sink.start()
+    pat = "pat-value-that-must-not-leave-the-process"
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "AZURE_DEVOPS_CACHE_DIR")}
+    # every trace (the distro's default samples at most 5 traces a second, and two turns come at once here)
+    env.update(OTEL_TRACES_SAMPLER="microsoft.fixed_percentage", OTEL_TRACES_SAMPLER_ARG="1.0")
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", _WITH, str(ROOT), sink.connection_string, connector.url, pat,
+            f"{TOKEN_TYPED} please", cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    finally:
+        await sink.stop()
+    assert process.returncode == 0, err.decode(errors="replace")[-3000:]
+    seen = json.loads(out.decode().strip().splitlines()[-1])
+    assert seen["enabled"] is True
+    assert seen["elsewhere"] == []  # only the loopback ingestion endpoint: no statsbeat, no remote configuration
+    names = sink.names()
+    assert names.count("turn") == 2, names
+    assert telemetry.COMMANDS in names
+    assert "calling with ***" in names
+    everything = "\n".join(sink.bodies)
+    assert pat not in everything and "Q7xQ7x" not in everything
