@@ -100,3 +100,14 @@ def test_digest_cost_runs_end_to_end() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "| 20 | 5 |" in result.stdout and "Azure DevOps calls" in result.stdout, result.stdout
+
+
+def test_telemetry_cost_runs_end_to_end() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.telemetry_cost", "--starts", "1", "--turns", "2"],
+        cwd=ROOT, capture_output=True, text=True, timeout=180, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for heading in ("echo bot (floor)", "College Bot, no telemetry", "College Bot, telemetry", "start-up to /healthz",
+                    "idle RSS", "ingestion stand-in accepted"):
+        assert heading in result.stdout, result.stdout
