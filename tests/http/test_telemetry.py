@@ -185,3 +185,11 @@ async def test_with_the_connection_string_spans_metrics_and_logs_reach_azure_mon
     assert "calling with ***" in names
     everything = "\n".join(sink.bodies)
     assert pat not in everything and "Q7xQ7x" not in everything
+
+
+async def test_teams_throttling_the_reply_is_counted(telemetry_bot):
+    teams = await telemetry_bot()
+    teams.connector.fail_next = [429, 503]
+    await teams.ask("help")
+    assert teams.telemetry.total(telemetry.THROTTLED, backend="teams") == 1
+    assert dict(teams.telemetry.spans("turn")[0].attributes)["outcome"] == "ok"
