@@ -27,6 +27,7 @@ Tests configure the same pipeline with in-memory exporters: ``configure(settings
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -98,6 +99,22 @@ def clean(attributes: dict[str, Any]) -> dict[str, Any]:
             text = value if isinstance(value, str) else type(value).__name__
             cleaned[key] = redact(text[:MAX_VALUE * 2])[:MAX_VALUE]
     return cleaned
+
+
+_WORD = re.compile(r"^[a-z']+$")
+_CUT_AT = {"of", "for", "in", "to", "from", "on", "with"}
+
+
+def operation(what: str) -> str:
+    """A backend call's description (``read release 7``, ``list the versions of TinyYOLO``) as an operation name
+    without the names and numbers in it (``read release``, ``list the versions``): what was asked of the service,
+    never what someone typed, and few enough distinct values for a metric's attribute."""
+    words: list[str] = []
+    for word in what.split()[:8]:
+        if not _WORD.match(word) or word in _CUT_AT:
+            break
+        words.append(word)
+    return " ".join(words) or "call"
 
 
 class Span:

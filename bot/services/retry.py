@@ -209,10 +209,10 @@ class Tries:
     ``counted``, then say how the call ``ended``; the span gets status, attempts and throttled, the metrics the
     call's outcome and each 429."""
 
-    def __init__(self, span: Any, *, backend: str, what: str) -> None:
+    def __init__(self, span: Any, *, backend: str, operation: str) -> None:
         self.span = span
         self.backend = backend
-        self.what = what
+        self.operation = operation
         self.attempts = 0
         self.throttled = 0
 
@@ -226,7 +226,7 @@ class Tries:
                     self.throttled += 1
                     from bot import telemetry
 
-                    telemetry.count(telemetry.THROTTLED, backend=self.backend, what=self.what)
+                    telemetry.count(telemetry.THROTTLED, backend=self.backend, operation=self.operation)
                 raise
 
         return one

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot import telemetry
 from tests import telemetry_fixtures
 
@@ -74,6 +76,19 @@ def test_attributes_are_bounded_and_scrubbed():
     assert len(telemetry.clean({f"k{i}": i for i in range(100)})) == telemetry.MAX_ATTRIBUTES
 
 
+@pytest.mark.parametrize(("what", "expected"), [
+    ("list repositories", "list repositories"),
+    ("read release 7", "read release"),
+    ("read TinyYOLO 3", "read"),
+    ("list the versions of tinyyolo", "list the versions"),
+    ("test service connection ghp_abcdefghijklmnopqrstuvwxyz", "test service connection"),
+    ("read the model's datastore", "read the model's datastore"),
+    ("", "call"),
+])
+def test_a_calls_operation_keeps_no_names_or_numbers(what, expected):
+    assert telemetry.operation(what) == expected
+
+
 def test_helpers_do_nothing_while_telemetry_is_off():
     assert not telemetry.enabled()
     with telemetry.span("anything", what="x") as span:
@@ -90,6 +105,8 @@ sys.path.insert(0, sys.argv[1])
 from tests.harness.netwatch import watching
 from app import create_app
 from bot.settings import load_settings
+import pytest
+
 from bot import telemetry
 
 async def main():
@@ -133,6 +150,8 @@ from tests.harness.netwatch import watching
 from app import create_app
 from bot.logging_setup import configure_logging
 from bot.settings import load_settings
+import pytest
+
 from bot import telemetry
 
 connection_string, connector_url, pat, typed = sys.argv[2:6]

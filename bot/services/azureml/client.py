@@ -209,8 +209,9 @@ class AzureMLClient:
         return await self._policed(lambda: in_worker(self._executor, fn, to_failure), what=what)
 
     async def _policed(self, attempt: Callable[[], Any], *, what: str) -> Any:
-        with telemetry.span("azure_ml.call", what=what) as span:
-            tries = Tries(span, backend="azure_ml", what=what)
+        operation = telemetry.operation(what)  # without the names and numbers in ``what``
+        with telemetry.span("azure_ml.call", operation=operation) as span:
+            tries = Tries(span, backend="azure_ml", operation=operation)
             try:
                 result = await self.policy.run(tries.counted(attempt), idempotent=True, what=what)
             except GaveUp as exc:

@@ -446,8 +446,9 @@ class DevOpsClient:
         shorter budget for lookups that happen on every turn).
         """
         what = what or "azure devops call"
-        with telemetry.span("azure_devops.call", what=what, idempotent=idempotent) as span:
-            tries = Tries(span, backend="azure_devops", what=what)
+        operation = telemetry.operation(what)  # without the names and numbers in ``what``
+        with telemetry.span("azure_devops.call", operation=operation, idempotent=idempotent) as span:
+            tries = Tries(span, backend="azure_devops", operation=operation)
             try:
                 result = await (policy or self.policy).run(tries.counted(lambda: self._in_thread(fn)),
                                                            idempotent=idempotent, verify=verify, what=what)
