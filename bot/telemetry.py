@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 NAME = "college_bot"
 MAX_VALUE = 120
 MAX_ATTRIBUTES = 16
+SCRUBBED_KEPT = 2048
 # metric names (one place, so a dashboard query and the code agree)
 COMMANDS = "college_bot.commands"  # command, outcome
 ACTIONS = "college_bot.card_actions"  # verb, outcome
@@ -75,6 +76,7 @@ class _Active:
         self.providers = providers
         self.handler = handler
         self.owned = owned  # providers of its own (tests), not OpenTelemetry's global ones
+        self.scrubbed: dict[str, str] = {}  # the same few values (operations, command names) come back all the time
         self.counters: dict[str, Any] = {}
         self.histograms: dict[str, Any] = {}
 
@@ -88,7 +90,7 @@ def enabled() -> bool:
 
 def clean(attributes: dict[str, Any]) -> dict[str, Any]:
     """Attributes as they may be sent: bounded in number and length, strings scrubbed, None dropped."""
-    redact = _active.redact if _active is not None else Redactor()
+    active = _active
     cleaned: dict[str, Any] = {}
     for key, value in list(attributes.items())[:MAX_ATTRIBUTES]:
         if value is None:
@@ -96,8 +98,8 @@ def clean(attributes: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, bool | int | float):
             cleaned[key] = value
         else:
-            text = value if isinstance(value, str) else type(value).__name__
-            cleaned[key] = redact(text[:MAX_VALUE * 2])[:MAX_VALUE]
+            text = (value if isinstance(value, str) else type(value).__name__)[:MAX_VALUE * 2]
+            cleaned[key] = _scrubbed(active, text)[:MAX_VALUE]
     return cleaned
 
 
@@ -115,6 +117,17 @@ def operation(what: str) -> str:
             break
         words.append(word)
     return " ".join(words) or "call"
+
+
+def _scrubbed(active: _Active | None, text: str) -> str:
+    if active is None:
+        return Redactor()(text)
+    found = active.scrubbed.get(text)
+    if found is None:
+        if len(active.scrubbed) >= SCRUBBED_KEPT:
+            active.scrubbed.clear()
+        found = active.scrubbed[text] = active.redact(text)
+    return found
 
 
 class Span:

@@ -109,5 +109,5 @@ def test_telemetry_cost_runs_end_to_end() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     for heading in ("echo bot (floor)", "College Bot, no telemetry", "College Bot, telemetry", "start-up to /healthz",
-                    "idle RSS", "ingestion stand-in accepted"):
+                    "idle RSS", "ingestion stand-in accepted", "us off"):
         assert heading in result.stdout, result.stdout
