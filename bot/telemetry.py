@@ -2,11 +2,11 @@
 set; without it nothing is imported, started or sent, and every helper here is a no-op.
 
     telemetry.configure(settings)                       # once, at start (app.py)
-    with telemetry.span("devops.call", what="list repos") as s:
+    with telemetry.span("azure_devops.call", operation=telemetry.operation(what)) as s:
         ...
         s.set(status=200, attempts=2)
-    telemetry.count("college_bot.commands", command="repos", outcome="ok")
-    telemetry.record("college_bot.model_check.duration", 1.25, outcome="passed")
+    telemetry.count(telemetry.COMMANDS, command="repos", outcome="ok")
+    telemetry.record(telemetry.MODEL_CHECK_DURATION, 1.25, verdict="pass")
 
 Callers never import OpenTelemetry: this module is the one place that does (on ``configure``), so a bot without
 telemetry pays nothing at start or in memory.
@@ -15,9 +15,11 @@ What is sent, and what never is:
 
 * Attribute values are strings (scrubbed by bot.redaction and the configured secret values, then cut to
   ``MAX_VALUE``), numbers or booleans; anything else becomes its type name. Callers pass names (a command's name, a
-  card verb, an Azure DevOps call's ``what``), statuses and counts, never what a person typed beyond the command name.
+  card verb, a backend call's ``operation()``), statuses and counts, never what a person typed beyond the command name.
 * A failing span records the exception's type only (``error.type``), never its message or a stack trace.
 * Log records exported go through the same scrubber (body and every string attribute).
+* The distro's own reports to Microsoft (statsbeat, remote configuration) and the VM metadata probe are off unless
+  the environment turns them on (bot/services/azure_monitor.py): the only destination is the team's resource.
 * The distro's automatic instrumentations (requests, urllib3, azure-core ...) are switched off: they would record
   full request URLs, which may carry tokens (SAS, ``?token=``) and user text. Only the spans made here are sent.
 
@@ -49,11 +51,11 @@ SCRUBBED_KEPT = 2048
 COMMANDS = "college_bot.commands"  # command, outcome
 ACTIONS = "college_bot.card_actions"  # verb, outcome
 ERRORS = "college_bot.errors"  # kind, where
-THROTTLED = "college_bot.throttled"  # backend, what
+THROTTLED = "college_bot.throttled"  # backend (azure_devops, azure_ml, teams), operation
 BACKEND_CALLS = "college_bot.backend.calls"  # backend, outcome
-MODEL_CHECK_DURATION = "college_bot.model_check.duration"  # seconds; outcome
-DIGEST_DELIVERIES = "college_bot.digest.deliveries"  # result
-EVENT_DELIVERIES = "college_bot.event.deliveries"  # result
+MODEL_CHECK_DURATION = "college_bot.model_check.duration"  # seconds; verdict
+DIGEST_DELIVERIES = "college_bot.digest.deliveries"  # result, status
+EVENT_DELIVERIES = "college_bot.event.deliveries"  # result, event_type, status
 
 
 @dataclass
