@@ -212,3 +212,27 @@ async def test_teams_throttling_the_reply_is_counted(telemetry_bot):
     await teams.ask("help")
     assert teams.telemetry.total(telemetry.THROTTLED, backend="teams") == 1
     assert dict(teams.telemetry.spans("turn")[0].attributes)["outcome"] == "ok"
+
+
+async def test_an_unexpected_error_is_a_failed_turn_with_its_type_and_the_apology_s_id(telemetry_bot, monkeypatch):
+    from bot.commands import general
+    from tests.harness.cards import card_texts
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("database password=hunter2 leaked in an exception")
+
+    monkeypatch.setattr(general, "whoami_card", explode)
+    teams = await telemetry_bot()
+    card = await teams.ask("whoami")
+    correlation_id = " ".join(card_texts(card)).split("**")[-2]
+    captured = teams.telemetry
+    [turn] = captured.spans("turn")
+    attributes = dict(turn.attributes)
+    assert attributes["outcome"] == "error" and attributes["error.type"] == "RuntimeError"
+    assert attributes["correlation_id"] == correlation_id and attributes["command"] == "whoami"
+    assert turn.status.status_code.name == "ERROR" and not turn.status.description and not turn.events
+    assert captured.total(telemetry.ERRORS, kind="RuntimeError", where="turn") == 1
+    assert captured.total(telemetry.COMMANDS, command="whoami", outcome="error") == 1
+    [logged] = [r for r in captured.logs() if r.body == "unexpected error in turn"]
+    assert "RuntimeError" in str(dict(logged.attributes))  # the stack is in the logs, scrubbed
+    assert [t for t in captured.every_exported_text() if "hunter2" in t] == []
