@@ -24,12 +24,15 @@ RUNTIME = web.AppKey("runtime", object)
 
 async def _runtime(app: web.Application) -> AsyncIterator[None]:
     """Opens the store and builds the bot once; closes everything on shutdown."""
+    from bot import telemetry  # imports OpenTelemetry only when APPLICATIONINSIGHTS_CONNECTION_STRING is set
     from bot.runtime import build_runtime  # botbuilder and the commands load here, not at import
 
+    telemetry.configure(app[SETTINGS])
     runtime = await build_runtime(app[SETTINGS])
     app[RUNTIME] = runtime
     yield
     await runtime.close()
+    telemetry.flush()
 
 
 async def messages(request: web.Request) -> web.StreamResponse:

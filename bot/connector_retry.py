@@ -15,6 +15,7 @@ from msrest.exceptions import HttpOperationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_after_delay
 from tenacity.wait import wait_random_exponential
 
+from bot import telemetry
 from bot.retry_after import header, parse_retry_after
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ def _wait(state: RetryCallState) -> float:
     exc = state.outcome.exception() if state.outcome else None
     told = parse_retry_after(header(getattr(getattr(exc, "response", None), "headers", None)))
     delay = min(told, MAX_RETRY_AFTER) if told is not None else _backoff(state)
+    if exc is not None and _status(exc) == 429:
+        telemetry.count(telemetry.THROTTLED, backend="teams", what="connector")
     log.warning("connector call will be retried", extra={"status": _status(exc) if exc else None,
                                                            "attempt": state.attempt_number, "wait_s": round(delay, 2)})
     return delay

@@ -24,6 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot import telemetry
 from bot.container import Services
 from bot.errors import UserFacingError
 from bot.json_body import BodyRejected, parse_json_object
@@ -90,21 +91,25 @@ async def receive(request: web.Request, services: Services) -> web.Response:
     """The route's handler (app.py)."""
     checked = await _authenticated(request, services)
     if isinstance(checked, web.Response):
+        telemetry.count(telemetry.EVENT_DELIVERIES, result="refused")
         return checked
     subscription = checked
     try:
         body = parse_json_object(await request.read())
     except BodyRejected as rejected:
         log.info("service hook delivery rejected", extra={"reason": rejected.reason})
+        telemetry.count(telemetry.EVENT_DELIVERIES, result="rejected")
         return web.json_response({"error": f"not a service hook event: {rejected.reason}"}, status=400)
     known = _ids(body, subscription)
     if known is None:
         log.info("service hook delivery rejected", extra={"reason": "not a known event of this subscription",
                                                           "subscription": subscription.id})
+        telemetry.count(telemetry.EVENT_DELIVERIES, result="rejected")
         return web.json_response({"error": "not a known event of this subscription"}, status=400)
     event_type, event_id, resource = known
     if not await services.store.first_sighting(f"devops-event:{subscription.id}:{event_id}", services.clock()):
         log.info("service hook delivery repeated", extra={"subscription": subscription.id, "event": event_id})
+        telemetry.count(telemetry.EVENT_DELIVERIES, event_type=event_type, result="duplicate")
         return web.json_response({"received": True, "duplicate": True})
     services.background.start(f"service hook {event_type}", _post(services, subscription, event_type, resource))
     return web.json_response({"received": True})
@@ -117,12 +122,16 @@ async def _post(services: Services, subscription: HookSubscription, event_type: 
     if subscription.paused:
         log.info("service hook event not posted: the subscription is paused",
                  extra={"event_type": event_type, "subscription": subscription.id})
+        telemetry.count(telemetry.EVENT_DELIVERIES, event_type=event_type, result="paused")
         return
     try:
         reply: Reply | None = await card_for(services, subscription, event_type, resource)
         if reply is not None and services.messenger is not None:
             outcome = await proactive_delivery(services).deliver(subscription.conversation_id, reply)
+            telemetry.count(telemetry.EVENT_DELIVERIES, event_type=event_type, result=str(outcome.result),
+                            status=outcome.status)
             await pause_unreachable(services, subscription.conversation_id, outcome)
     except UserFacingError as failed:
+        telemetry.count(telemetry.EVENT_DELIVERIES, event_type=event_type, result="not made")
         log.warning("service hook event not posted", extra={"event_type": event_type, "reason": failed.message[:200],
                                                             "subscription": subscription.id})

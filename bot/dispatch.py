@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from bot import telemetry
 from bot.authorization import authorize
 from bot.errors import NotAllowed, SignInRequired, UserFacingError
 from bot.parsing import tokenize
@@ -31,6 +32,8 @@ async def run_command(turn: Turn, registry: Registry) -> Reply:
     match = registry.match(tokens)
     if match is None:
         log.info("unknown command", extra={"typed": tokens[0][:40]})
+        telemetry.annotate(command="(unknown)")
+        telemetry.count(telemetry.COMMANDS, command="(unknown)", outcome="unknown")
         return Reply(card=unknown_command_card(scrub_secrets(" ".join(tokens))[:80], registry.suggestions(tokens)))
     return await run_as_command(turn, match.spec, match.args.text, lambda: match.spec.handler(turn, match.args))
 
@@ -41,6 +44,7 @@ async def run_as_command(turn: Turn, spec: CommandSpec, target: str,
     and for dialogs that gathered the command's request over several messages. Whatever the command does, the
     person gets an answer within seconds: a "working on it" card that the command's own answer replaces
     (bot.progress; work inside the command shares that card)."""
+    telemetry.annotate(command=spec.name)  # the turn's span: the command's name, never what else was typed
     return await answer_soon(turn, _run_command(turn, spec, target, call),
                              lambda: Reply(card=working_on_card(spec.name)), name=f"command {spec.name}",
                              within_s=turn.services.pacing.message_within_s)
@@ -48,24 +52,36 @@ async def run_as_command(turn: Turn, spec: CommandSpec, target: str,
 
 async def _run_command(turn: Turn, spec: CommandSpec, target: str,
                        call: Callable[[], Awaitable[Reply | None]]) -> Reply:
+    """The command, counted by name and outcome: ok, denied, failed (an expected error), error (an unexpected one)."""
+    outcome = "error"
+    try:
+        reply, outcome = await _run_authorized(turn, spec, target, call)
+        return reply
+    finally:
+        telemetry.count(telemetry.COMMANDS, command=spec.name, outcome=outcome)
+
+
+async def _run_authorized(turn: Turn, spec: CommandSpec, target: str,
+                          call: Callable[[], Awaitable[Reply | None]]) -> tuple[Reply, str]:
     services = turn.services
     action = f"command.{spec.name.replace(' ', '.')}"
     target = target[:200]
     try:
         await authorize(turn, spec.role, what=f"use {spec.name}", action=action, target=target)
     except NotAllowed as exc:
-        return _error_reply(exc)
+        return _error_reply(exc), "denied"
     try:
         reply = await call()
     except UserFacingError as exc:
+        telemetry.count(telemetry.ERRORS, kind=type(exc).__name__, where="command")
         if spec.audit:
             await services.audit.record(turn.actor, action, outcome="failed", target=target,
                                         conversation_id=turn.where.conversation_id, detail=exc.message[:200])
-        return _error_reply(exc)
+        return _error_reply(exc), "failed"
     if spec.audit:
         await services.audit.record(turn.actor, action, outcome="ok", target=target,
                                     conversation_id=turn.where.conversation_id)
-    return reply or Reply()
+    return reply or Reply(), "ok"
 
 
 async def run_action(turn: Turn, registry: Registry) -> Reply:
@@ -75,8 +91,18 @@ async def run_action(turn: Turn, registry: Registry) -> Reply:
         log.warning("unknown card verb", extra={"verb": turn.action.verb[:60]})
         return Reply(card=error_card("This button is not known", "The card may come from an older version of the "
                                      "bot.", "Type help and start again from a new card."))
+    telemetry.annotate(verb=spec.verb)
+    outcome = "error"
     try:
         await authorize(turn, spec.role, what="use this button", action=f"action.{spec.verb}")
-        return await spec.handler(turn, turn.action.data) or Reply()
-    except UserFacingError as exc:
+        reply = await spec.handler(turn, turn.action.data) or Reply()
+        outcome = "ok"
+        return reply
+    except NotAllowed as exc:
+        outcome = "denied"
         return _error_reply(exc)
+    except UserFacingError as exc:
+        outcome = "failed"
+        return _error_reply(exc)
+    finally:
+        telemetry.count(telemetry.ACTIONS, verb=spec.verb, outcome=outcome)

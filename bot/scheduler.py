@@ -18,6 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
+from bot import telemetry
 from bot.container import Services
 from bot.conversation import Reply
 from bot.digest_times import Recurrence, latest_due, previous_due, recurrence
@@ -119,6 +120,7 @@ class DigestScheduler:
             reply = Reply(text=f"The scheduled digest could not be made: {exc}")
             log.warning("digest content failed", extra={"conversation": conversation, "reason": str(exc)[:200]})
         outcome = await self._delivery.deliver(conversation, reply)
+        telemetry.count(telemetry.DIGEST_DELIVERIES, result=str(outcome.result), status=outcome.status)
         if await pause_unreachable(self._services, conversation, outcome):
             pass  # paused and logged (bot.proactive_delivery)
         elif outcome.result is not Result.SENT:

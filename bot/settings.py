@@ -31,6 +31,25 @@ def _split_csv(value: object) -> list[str]:
 CsvList = Annotated[list[str], NoDecode]
 
 
+def _connection_string_problem(value: str) -> str:
+    """What is wrong with an Application Insights connection string ("" if nothing), never repeating it."""
+    parts = {}
+    for part in value.split(";"):
+        key, sep, item = part.partition("=")
+        if sep:
+            parts[key.strip().lower()] = item.strip()
+    if not parts.get("instrumentationkey"):
+        return ("APPLICATIONINSIGHTS_CONNECTION_STRING must be the Application Insights resource's connection string "
+                "(InstrumentationKey=...;IngestionEndpoint=https://...)")
+    endpoint = parts.get("ingestionendpoint", "")
+    if endpoint:
+        scheme = urlsplit(endpoint).scheme
+        if scheme not in ("http", "https") or (scheme == "http" and not is_loopback_url(endpoint)):
+            return ("APPLICATIONINSIGHTS_CONNECTION_STRING's IngestionEndpoint must be https:// "
+                    "(plain http only on loopback)")
+    return ""
+
+
 class SettingsError(Exception):
     """The configuration cannot start the bot; the message says what to set."""
 
@@ -68,6 +87,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", validation_alias="LOG_LEVEL")
     sdk_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("WARNING", validation_alias="SDK_LOG_LEVEL")
     max_body_bytes: int = Field(256 * 1024, validation_alias="MAX_BODY_BYTES", ge=1024)
+    # Application Insights (bot/telemetry.py): traces, metrics and logs through OpenTelemetry; "" = nothing is sent
+    applicationinsights_connection_string: SecretStr = Field(
+        SecretStr(""), validation_alias="APPLICATIONINSIGHTS_CONNECTION_STRING")
 
     # Per-user sign-in: the Azure Bot's OAuth connection (to Entra, with the Azure DevOps scope) through which
     # decisions and deployments run with the clicking person's own Azure DevOps token. "" = the bot decides with
@@ -190,6 +212,9 @@ class Settings(BaseSettings):
                     parts.scheme == "http" and not is_loopback_url(self.bot_public_url)):
                 problems.append("BOT_PUBLIC_URL must be an https:// URL (plain http only on loopback), "
                                 "e.g. https://college-bot.azurewebsites.net")
+        connection_string = self.applicationinsights_connection_string.get_secret_value()
+        if connection_string and (problem := _connection_string_problem(connection_string)):
+            problems.append(problem)
         if self.devops_pat.get_secret_value() and not self.devops_org_url:
             problems.append("AZURE_DEVOPS_ORG_URL is missing (AZURE_DEVOPS_PAT is set)")
         if self.azure_client_secret.get_secret_value() and not self.azure_client_id:
@@ -227,7 +252,8 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Every secret value configured, so logging can scrub them (config.json's service principal too)."""
-        values = [v.get_secret_value() for v in (self.app_password, self.devops_pat, self.azure_client_secret)]
+        values = [v.get_secret_value() for v in (self.app_password, self.devops_pat, self.azure_client_secret,
+                                                 self.applicationinsights_connection_string)]
         values.append(self.azure_storage_connection_string.get_secret_value())
         values.extend(self._storage_keys())
         if self._workspace is not None:

@@ -25,7 +25,7 @@ from botbuilder.core.teams import TeamsInfo
 from botbuilder.dialogs import Dialog, DialogSet, DialogTurnStatus
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
-from bot import dispatch
+from bot import dispatch, telemetry
 from bot.bounded import BoundedMap
 from bot.container import Services
 from bot.errors import UserFacingError
@@ -237,24 +237,35 @@ class CollegeBot(ActivityHandler):
         correlation_id = new_correlation_id()
         token = set_correlation_id(correlation_id)
         activity = turn_context.activity
-        try:
-            if await self._admit(turn_context):
-                await super().on_turn(turn_context)
-                await self._private_state.save_changes(turn_context)
-        except ETagConflict:
-            log.warning("conversation state changed during the turn", extra={"activity_type": activity.type})
-            await self._deliver_safely(turn_context, Reply(card=error_card(
-                "Two messages crossed", "Something else changed this conversation while I was answering you.",
-                "Please send your message again.")))
-        except ReplyFailed as exc:  # the reply target failed, not the bot: no traceback, no retry of the turn
-            log.warning("the reply target failed", extra={"activity_type": activity.type, "reason": str(exc)})
-            if activity.type == ActivityTypes.invoke or not exc.unreachable:
+        with telemetry.span("turn", activity_type=activity.type or "", invoke=activity.name or None,
+                            correlation_id=correlation_id) as span:
+            outcome = "ok"
+            try:
+                if await self._admit(turn_context):
+                    await super().on_turn(turn_context)
+                    await self._private_state.save_changes(turn_context)
+                else:
+                    outcome = "not admitted"
+            except ETagConflict:
+                outcome = "conflict"
+                log.warning("conversation state changed during the turn", extra={"activity_type": activity.type})
+                await self._deliver_safely(turn_context, Reply(card=error_card(
+                    "Two messages crossed", "Something else changed this conversation while I was answering you.",
+                    "Please send your message again.")))
+            except ReplyFailed as exc:  # the reply target failed, not the bot: no traceback, no retry of the turn
+                outcome = "reply failed"
+                log.warning("the reply target failed", extra={"activity_type": activity.type, "reason": str(exc)})
+                if activity.type == ActivityTypes.invoke or not exc.unreachable:
+                    await self._apologise(turn_context, correlation_id)
+            except Exception as exc:  # the one place unexpected errors end: logged with the id, the user gets the id
+                outcome = "error"
+                span.failed(type(exc).__name__)
+                telemetry.count(telemetry.ERRORS, kind=type(exc).__name__, where="turn")
+                log.exception("unexpected error in turn", extra={"activity_type": activity.type})
                 await self._apologise(turn_context, correlation_id)
-        except Exception:  # the one place unexpected errors end: logged with the id, the user gets only the id
-            log.exception("unexpected error in turn", extra={"activity_type": activity.type})
-            await self._apologise(turn_context, correlation_id)
-        finally:
-            reset_correlation_id(token)
+            finally:
+                span.set(outcome=outcome)
+                reset_correlation_id(token)
         if activity.type == ActivityTypes.invoke and not turn_context.turn_state.get(BotAdapter._INVOKE_RESPONSE_KEY):
             await self._send_invoke_answer(turn_context, answer_invoke(activity.name, activity.value,
                                                                        self._services.bot_name))

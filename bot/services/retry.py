@@ -202,3 +202,39 @@ class RetryPolicy:
                     return found
             raise GaveUp(last, attempts, state["stop_reason"] or "gave up") from last
         return result  # type: ignore[return-value]
+
+
+class Tries:
+    """Counts a call's attempts and throttled answers (429) for telemetry (bot.telemetry): wrap the attempt with
+    ``counted``, then say how the call ``ended``; the span gets status, attempts and throttled, the metrics the
+    call's outcome and each 429."""
+
+    def __init__(self, span: Any, *, backend: str, operation: str) -> None:
+        self.span = span
+        self.backend = backend
+        self.operation = operation
+        self.attempts = 0
+        self.throttled = 0
+
+    def counted(self, attempt: Callable[[], Awaitable[T]]) -> Callable[[], Awaitable[T]]:
+        async def one() -> T:
+            self.attempts += 1
+            try:
+                return await attempt()
+            except Failure as failure:
+                if failure.status == 429:
+                    self.throttled += 1
+                    from bot import telemetry
+
+                    telemetry.count(telemetry.THROTTLED, backend=self.backend, operation=self.operation)
+                raise
+
+        return one
+
+    def ended(self, outcome: str, status: int | None = None) -> None:
+        from bot import telemetry
+
+        self.span.set(outcome=outcome, status=status, attempts=self.attempts, throttled=self.throttled)
+        if outcome != "ok":
+            self.span.failed(outcome)
+        telemetry.count(telemetry.BACKEND_CALLS, backend=self.backend, outcome=outcome)

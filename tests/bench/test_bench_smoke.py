@@ -111,3 +111,14 @@ def test_startup_budget_runs_end_to_end() -> None:
     for heading in ("start-up to /healthz 200", "RSS idle", "OAUTH_CONNECTION_NAME", "AZUREML_WORKSPACE"):
         assert heading in result.stdout, result.stdout
     assert "BOT_PUBLIC_URL" in result.stdout, result.stdout
+
+
+def test_telemetry_cost_runs_end_to_end() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.telemetry_cost", "--starts", "1", "--turns", "2"],
+        cwd=ROOT, capture_output=True, text=True, timeout=180, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for heading in ("echo bot (floor)", "College Bot, no telemetry", "College Bot, telemetry", "start-up to /healthz",
+                    "idle RSS", "ingestion stand-in accepted", "us off"):
+        assert heading in result.stdout, result.stdout

@@ -25,11 +25,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from bot import telemetry
 from bot.azureml_config import WorkspaceConfig
 from bot.errors import InvalidInput, NotAllowed, NotFound, ServiceAnswer, ServiceUnavailable, UserFacingError
 from bot.redaction import scrub_secrets
 from bot.retry_after import header, parse_retry_after
-from bot.services.retry import Failure, GaveUp, RetryPolicy
+from bot.services.retry import Failure, GaveUp, RetryPolicy, Tries
 from bot.services.workers import in_worker
 
 if TYPE_CHECKING:
@@ -208,15 +209,22 @@ class AzureMLClient:
         return await self._policed(lambda: in_worker(self._executor, fn, to_failure), what=what)
 
     async def _policed(self, attempt: Callable[[], Any], *, what: str) -> Any:
-        try:
-            return await self.policy.run(attempt, idempotent=True, what=what)
-        except GaveUp as exc:
-            log.warning("azure ml call gave up", extra={"what": what, "attempts": exc.attempts,
-                                                        "status": exc.last.status, "reason": exc.reason})
-            raise to_user_error(exc.last, self.workspace, what) from None
-        except Failure as failure:
-            log.info("azure ml call failed", extra={"what": what, "status": failure.status})
-            raise to_user_error(failure, self.workspace, what) from None
+        operation = telemetry.operation(what)  # without the names and numbers in ``what``
+        with telemetry.span("azure_ml.call", operation=operation) as span:
+            tries = Tries(span, backend="azure_ml", operation=operation)
+            try:
+                result = await self.policy.run(tries.counted(attempt), idempotent=True, what=what)
+            except GaveUp as exc:
+                tries.ended("gave up", exc.last.status)
+                log.warning("azure ml call gave up", extra={"what": what, "attempts": exc.attempts,
+                                                            "status": exc.last.status, "reason": exc.reason})
+                raise to_user_error(exc.last, self.workspace, what) from None
+            except Failure as failure:
+                tries.ended("failed", failure.status)
+                log.info("azure ml call failed", extra={"what": what, "status": failure.status})
+                raise to_user_error(failure, self.workspace, what) from None
+            tries.ended("ok")
+            return result
 
     # the API ------------------------------------------------------------------------------------------------
     async def call(self, fn: Callable[[Any], T], *, what: str) -> T:

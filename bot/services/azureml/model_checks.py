@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot import telemetry
 from bot.errors import UserFacingError
 from bot.isolation import IsolatedRunner, Limits, Ok
 from bot.services.azureml.client import AzureMLClient
@@ -128,7 +129,12 @@ class ModelChecks:
             shutil.rmtree(workdir, ignore_errors=True)
 
     async def _check_file(self, folder: Path, model: Path, sha256: str, version: ModelVersion) -> dict[str, Any]:
-        result = await self._run_checker(folder, model, sha256, version)
+        with telemetry.span("model_check", model=version.name, version=version.version) as span, \
+                telemetry.timed(telemetry.MODEL_CHECK_DURATION) as measured:
+            measured["verdict"] = "error"
+            result = await self._run_checker(folder, model, sha256, version)
+            measured["verdict"] = str(result.get("verdict", ""))
+            span.set(verdict=measured["verdict"], ended=result.get("ended"))
         await self._store.put_model_check(ModelCheck(result_key(sha256), result, self._clock()))
         return result
 

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from msrest.authentication import Authentication, BasicAuthentication
 
+from bot import telemetry
 from bot.errors import (
     AlreadyExists,
     InvalidInput,
@@ -45,7 +46,7 @@ from bot.errors import (
 )
 from bot.redaction import scrub_logger, scrub_secrets
 from bot.retry_after import header, parse_retry_after
-from bot.services.retry import Failure, GaveUp, RetryPolicy
+from bot.services.retry import Failure, GaveUp, RetryPolicy, Tries
 from bot.services.workers import in_worker
 
 if TYPE_CHECKING:
@@ -444,19 +445,27 @@ class DevOpsClient:
         thing, or None) says the failed attempt did not take effect. ``policy`` overrides the client's (e.g. a
         shorter budget for lookups that happen on every turn).
         """
-        try:
-            return await (policy or self.policy).run(lambda: self._in_thread(fn), idempotent=idempotent, verify=verify,
-                                         what=what or "azure devops call")
-        except GaveUp as exc:
-            log.warning("azure devops call gave up", extra={"what": what, "attempts": exc.attempts,
-                                                            "status": exc.last.status, "reason": exc.reason})
-            raise to_user_error(exc.last, exc, what, project=self.project, team=self.team,
-                                unsure=exc.unsure, person=self.person) from None
-        except Failure as failure:
-            log.info("azure devops call failed", extra={"what": what, "status": failure.status,
-                                                        "type_key": failure.type_key})
-            raise to_user_error(failure, None, what, project=self.project, team=self.team,
-                                person=self.person) from None
+        what = what or "azure devops call"
+        operation = telemetry.operation(what)  # without the names and numbers in ``what``
+        with telemetry.span("azure_devops.call", operation=operation, idempotent=idempotent) as span:
+            tries = Tries(span, backend="azure_devops", operation=operation)
+            try:
+                result = await (policy or self.policy).run(tries.counted(lambda: self._in_thread(fn)),
+                                                           idempotent=idempotent, verify=verify, what=what)
+            except GaveUp as exc:
+                tries.ended("gave up", exc.last.status)
+                log.warning("azure devops call gave up", extra={"what": what, "attempts": exc.attempts,
+                                                                "status": exc.last.status, "reason": exc.reason})
+                raise to_user_error(exc.last, exc, what, project=self.project, team=self.team,
+                                    unsure=exc.unsure, person=self.person) from None
+            except Failure as failure:
+                tries.ended("failed", failure.status)
+                log.info("azure devops call failed", extra={"what": what, "status": failure.status,
+                                                            "type_key": failure.type_key})
+                raise to_user_error(failure, None, what, project=self.project, team=self.team,
+                                    person=self.person) from None
+            tries.ended("ok", getattr(result, "status", None))
+            return result
 
     async def find(self, fn: Callable[[SdkClients], T], *, what: str = "", of_project: bool = False) -> T | None:
         """Like call (idempotent), but a 404 answers None instead of raising: for ``verify`` and lookups.
