@@ -36,6 +36,7 @@ from bot.services.devops.client import DevOpsClient
 from bot.services.devops.model import Approval, PendingApproval, Previous, RunApproval, ShippedArtifact
 from bot.services.devops.releases import read_release, recent_releases
 from bot.services.devops.yaml_approvals import pending_run_approvals, read_run_approval
+from bot.store_lease import held
 from bot.turn import Reply, Turn
 from cards import verbs
 from cards.approvals import (
@@ -62,7 +63,8 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 
 
 class ApprovalLocks:
-    """One decision per approval at a time in this bot (a second click waits, then finds it decided)."""
+    """One decision per approval at a time in this process (a second click waits, then finds it decided); the
+    store's lease (bot.store_lease) does the same across instances."""
 
     def __init__(self) -> None:
         self._locks: dict[Hashable, asyncio.Lock] = {}
@@ -248,7 +250,9 @@ async def _decide(turn: Turn, approval: PendingApproval, decision: str, comment:
                                     conversation_id=turn.where.conversation_id)
         raise
     own = bool(acting.person)
-    async with services.shared(ApprovalLocks, lambda s: ApprovalLocks()).of(approval.lock_key):
+    lease = "approval:" + ":".join(str(part) for part in approval.lock_key)
+    async with services.shared(ApprovalLocks, lambda s: ApprovalLocks()).of(approval.lock_key), \
+            held(services, lease):  # one decision at a time in this process, and across every instance
         now = await _read(services.client(AZURE_DEVOPS), approval)
         if not now.pending:  # decided meanwhile (another click, another approver, the portal)
             return Outcome("elsewhere", now)

@@ -123,3 +123,19 @@ async def test_a_throttled_decision_is_sent_again_after_retry_after(ml_bot, azur
     _status, card = await ml_bot.click(verbs.APPROVAL_DECIDE, {**CAROL_APPROVAL, "decision": "approved"}, who="carol")
     assert [r["status"] for r in patches(azureml_sandbox, since)] == [429, 200]
     assert "Approved" in text_of(card) and approval(azureml_sandbox, 3).status == "approved"
+
+
+async def test_simultaneous_clicks_on_two_instances_sharing_the_store_give_one_decision(ml_bot, make_bot,
+                                                                                      azureml_sandbox):
+    """Two bot processes behind Teams' load balancer share one store (here one SQLite file): the store's lease
+    makes a click on one instance wait for the other's decision, then find it decided."""
+    other = await make_bot(**{**azureml_sandbox.env, "OAUTH_CONNECTION_NAME": ""}, BOT_ADMINS="")  # same STORE_URL
+    # a slow PATCH: without the shared lease, the other instance reads "pending" meanwhile and decides too
+    azureml_sandbox.control.add_fault(method="PATCH", path_regex="approvals", delay_ms=800)
+    since = azureml_sandbox.control.last_seq()
+    click = {**CAROL_APPROVAL, "decision": "approved"}
+    answers = await asyncio.gather(*(bot.click(verbs.APPROVAL_DECIDE, click, who="carol")
+                                     for bot in (ml_bot, other, ml_bot, other)))
+    assert len(patches(azureml_sandbox, since)) == 1
+    texts = [text_of(card) for _, card in answers]
+    assert sum("Already decided" in t for t in texts) == 3 and all("Approved" in t for t in texts)
