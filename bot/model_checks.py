@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from bot.isolation import Limits
 from bot.services.azureml.backend import AZURE_ML
 from bot.services.azureml.model_checks import ModelChecks
 from bot.services.azureml.registry import model_version
-from bot.services.devops.model import Release
+from bot.services.devops.model import Release, ShippedArtifact
 
 Verdicts = dict[tuple[str, str], dict[str, Any] | None]
 
@@ -38,6 +39,17 @@ def model_checks(services: Services) -> ModelChecks:
 def shipped_models(release: Release) -> list[tuple[str, str]]:
     """(model, version) of each Azure ML model version the release ships."""
     return [(a.model, a.version) for a in release.artifacts if a.is_azure_ml_model and a.model and a.version]
+
+
+async def shipped_verdict(services: Services, artifacts: Sequence[ShippedArtifact]
+                          ) -> tuple[dict[str, Any] | None, bool]:
+    """The check of the (first) Azure ML model version ``artifacts`` ship, and whether there was one to make: none
+    without Azure ML configured or a model artifact."""
+    model = next((a for a in artifacts if a.is_azure_ml_model and a.model and a.version), None)
+    azureml = services.backends.optional(AZURE_ML)
+    if model is None or azureml is None:
+        return None, False
+    return await model_checks(services).check(await model_version(azureml, model.model, model.version)), True
 
 
 async def check_shipped(services: Services, shipped: list[tuple[str, str]], verdicts: Verdicts) -> None:

@@ -23,17 +23,15 @@ from bot.authorization import authorize
 from bot.card_data import int_of
 from bot.container import Services
 from bot.errors import NotAllowed, NotFound, SignInRequired, UserFacingError
-from bot.model_checks import model_checks
+from bot.model_checks import shipped_verdict
 from bot.policy import AssignedApprover, Role
 from bot.progress import answer_soon, shared
 from bot.router import Args, card_action, command
-from bot.services.azureml.backend import AZURE_ML
-from bot.services.azureml.registry import model_version
 from bot.services.devops import yaml_approvals
 from bot.services.devops.approvals import Approvers, decide, pending_approvals, read_approval
 from bot.services.devops.backend import AZURE_DEVOPS
 from bot.services.devops.client import DevOpsClient
-from bot.services.devops.model import Approval, PendingApproval, Previous, RunApproval, ShippedArtifact
+from bot.services.devops.model import Approval, PendingApproval, Previous, Release, RunApproval, ShippedArtifact
 from bot.services.devops.releases import read_release, recent_releases
 from bot.services.devops.yaml_approvals import pending_run_approvals, read_run_approval
 from bot.store_lease import held
@@ -79,31 +77,22 @@ def _approvers(services: Services) -> Approvers:
     return services.shared(Approvers, lambda s: Approvers(s.client(AZURE_DEVOPS)))
 
 
-async def _shipped(turn: Turn, release_id: int) -> tuple[list[ShippedArtifact], dict[str, Any] | None, str]:
-    """What the release ships, the Azure ML model version's check (None when there is none to check), and who
-    started the release."""
-    services = turn.services
-    release = await read_release(services.client(AZURE_DEVOPS), release_id)
-    artifacts = list(release.artifacts)
-    model = next((a for a in artifacts if a.is_azure_ml_model and a.model and a.version), None)
-    azureml = services.backends.optional(AZURE_ML)
-    if model is None or azureml is None:
-        return artifacts, None, release.created_by
-    version = await model_version(azureml, model.model, model.version)
-    return artifacts, await model_checks(services).check(version), release.created_by
+async def _shipped(turn: Turn, release_id: int) -> tuple[list[ShippedArtifact], dict[str, Any] | None]:
+    """What the release ships, and the Azure ML model version's check (None when there is none to check)."""
+    release = await read_release(turn.services.client(AZURE_DEVOPS), release_id)
+    verdict, _checked = await shipped_verdict(turn.services, release.artifacts)
+    return list(release.artifacts), verdict
 
 
-async def _before(turn: Turn, approval: Approval) -> Previous | None:
-    """The model version the stage before the approval's shipped last: this release's, or the newest release of
-    the definition that succeeded there (None when there is no earlier stage, or no model artifact). Best effort:
-    the card goes out without it when Azure DevOps cannot say."""
-    devops = turn.services.client(AZURE_DEVOPS)
+async def _before(turn: Turn, approval: Approval, release: Release) -> Previous | None:
+    """The model version the stage before the approval's shipped last: ``release``'s (the approval's), or the newest
+    release of the definition that succeeded there (None when there is no earlier stage, or no model artifact).
+    Best effort: the card goes out without it when Azure DevOps cannot say."""
+    names = [s.name for s in release.stages]
+    if approval.stage not in names or names.index(approval.stage) == 0:
+        return None
     try:
-        release = await read_release(devops, approval.release_id)
-        names = [s.name for s in release.stages]
-        if approval.stage not in names or names.index(approval.stage) == 0:
-            return None
-        recent = await recent_releases(devops, top=RECENT_RELEASES)
+        recent = await recent_releases(turn.services.client(AZURE_DEVOPS), top=RECENT_RELEASES)
     except UserFacingError:
         return None
     earlier = names[names.index(approval.stage) - 1]
@@ -121,10 +110,12 @@ async def _approval_reply(turn: Turn, approval: PendingApproval, note: str = "")
     now = turn.services.clock()
     if isinstance(approval, RunApproval):
         return Reply(card=run_approval_card(approval, now=now, note=note, identity=identity_note(turn)))
-    (shipped, verdict, started_by), previous = await asyncio.gather(_shipped(turn, approval.release_id),
-                                                                    _before(turn, approval))
-    return Reply(card=approval_card(approval, now=now, shipped=shipped, verdict=verdict, note=note,
-                                    identity=identity_note(turn), previous=previous, started_by=started_by))
+    release = await read_release(turn.services.client(AZURE_DEVOPS), approval.release_id)  # read once, for both
+    (verdict, _checked), previous = await asyncio.gather(shipped_verdict(turn.services, release.artifacts),
+                                                         _before(turn, approval, release))
+    return Reply(card=approval_card(approval, now=now, shipped=list(release.artifacts), verdict=verdict, note=note,
+                                    identity=identity_note(turn), previous=previous,
+                                    started_by=release.created_by))
 
 
 async def _approvals(turn: Turn) -> Reply:
@@ -235,7 +226,7 @@ async def _decide(turn: Turn, approval: PendingApproval, decision: str, comment:
         return Outcome("refused", approval, refused.message)
     override_reason = ""
     if decision == "approved" and isinstance(approval, Approval):
-        shipped, verdict, _started_by = await _shipped(turn, approval.release_id)
+        shipped, verdict = await _shipped(turn, approval.release_id)
         model = next((a for a in shipped if a.is_azure_ml_model and a.model), None)
         if gated(verdict, model):
             if not override or not reason:

@@ -23,12 +23,10 @@ from bot.container import Services
 from bot.errors import InvalidInput, NotAllowed, NotFound, UserFacingError
 from bot.live_card import LiveCard
 from bot.logging_setup import current_correlation_id
-from bot.model_checks import model_checks
+from bot.model_checks import shipped_verdict
 from bot.policy import Role
 from bot.progress import live_card
 from bot.router import Args, card_action, command, operation
-from bot.services.azureml.backend import AZURE_ML
-from bot.services.azureml.registry import model_version
 from bot.services.devops.backend import AZURE_DEVOPS
 from bot.services.devops.deployments import (
     StageRun,
@@ -38,7 +36,7 @@ from bot.services.devops.deployments import (
     release_number,
     start_stage,
 )
-from bot.services.devops.model import Release, ShippedArtifact
+from bot.services.devops.model import Release
 from bot.services.devops.releases import read_release
 from bot.turn import Actor, Reply, Turn
 from cards import verbs
@@ -86,16 +84,6 @@ async def _release(services: Services, release_id: int) -> Release:
                        next_step="Type releases to see the newest ones and their numbers.") from None
 
 
-async def _verdict(services: Services, shipped: tuple[ShippedArtifact, ...]) -> tuple[dict[str, Any] | None, bool]:
-    """The Azure ML model version's check (and whether there was one to make): none without Azure ML or a model."""
-    model = next((a for a in shipped if a.is_azure_ml_model and a.model and a.version), None)
-    azureml = services.backends.optional(AZURE_ML)
-    if model is None or azureml is None:
-        return None, False
-    version = await model_version(azureml, model.model, model.version)
-    return await model_checks(services).check(version), True
-
-
 def _refusal(release: Release, run: StageRun, redeploy: bool) -> None:
     problem = deploy_problem(run, redeploy=redeploy, release_status=release.status)
     if problem is not None:
@@ -111,7 +99,7 @@ async def _ask(turn: Turn, args: Args, *, redeploy: bool) -> Reply:
     run = await read_stage(services.client(AZURE_DEVOPS), release.id, stage.id, release.name)
     _refusal(release, run, redeploy)
     try:
-        verdict, checked = await _verdict(services, release.artifacts)
+        verdict, checked = await shipped_verdict(services, release.artifacts)
     except UserFacingError as exc:  # the question goes out without the verdict; the approvers' cards say it
         log.info("no verdict for the deploy question", extra={"reason": exc.message[:120]})
         verdict, checked = None, False
@@ -239,7 +227,7 @@ async def _follow(services: Services, actor: Actor, conversation_id: str, releas
             return
         if not verdicts:
             try:
-                verdicts.append(await _verdict(services, release.artifacts))
+                verdicts.append(await shipped_verdict(services, release.artifacts))
             except UserFacingError:
                 verdicts.append((None, True))
         verdict, _ = verdicts[0]

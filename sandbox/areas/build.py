@@ -11,7 +11,7 @@ sandbox/areas/pipelines.py.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from ..clock import iso
 from ..http.context import RequestContext, collection
@@ -42,17 +42,6 @@ def _time(run: dict, which: str) -> datetime | None:
 
 def _status(run: dict) -> str:
     return "completed" if run["state"] == "completed" else "inProgress"
-
-
-def _moment(ctx: RequestContext, name: str) -> datetime | None:
-    raw = ctx.arg(name)
-    if not raw:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise bad_request(f"The value '{raw}' is not valid for parameter '{name}'.") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def build_view(ctx: RequestContext, run: dict) -> dict:
@@ -133,7 +122,7 @@ def get_builds(ctx: RequestContext):
     if order not in ORDERS:
         raise bad_request(f"The value '{ctx.arg('queryOrder')}' is not valid for parameter 'queryOrder'.")
     which, descending = ORDERS[order]
-    low, high = _moment(ctx, "minTime"), _moment(ctx, "maxTime")
+    low, high = ctx.time_arg("minTime"), ctx.time_arg("maxTime")
     if low is not None or high is not None:
         found = [r for r in found if _time(r, which) is not None and (low is None or _time(r, which) >= low)
                  and (high is None or _time(r, which) <= high)]

@@ -6,8 +6,6 @@ PAT's owner (``ctx.pat_owner``); see sandbox/README.md for the rules and which t
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from ..http.context import Reply, RequestContext, collection
 from ..http.errors import ServiceError, bad_request, not_found
 from ..http.routing import AreaRoutes
@@ -73,23 +71,12 @@ def get_releases(ctx: RequestContext):
         found = [r for r in found if ctx.arg("searchText").lower() in r["name"].lower()]
     if _ids(ctx.arg("releaseIdFilter")):
         found = [r for r in found if str(r["id"]) in _ids(ctx.arg("releaseIdFilter"))]
-    low, high = _moment(ctx, "minCreatedTime"), _moment(ctx, "maxCreatedTime")
+    low, high = ctx.time_arg("minCreatedTime"), ctx.time_arg("maxCreatedTime")
     found = [r for r in found if (low is None or r["created"] >= low) and (high is None or r["created"] <= high)]
     ascending = (ctx.arg("queryOrder") or "descending").lower() == "ascending"
     return _id_page(ctx, sorted(found, key=lambda r: r["id"], reverse=not ascending), ascending,
                     ctx.int_arg("continuationToken"), ctx.page_size(ctx.int_arg("$top"), 50),
                     lambda r: release_view(ctx, r, _ids((ctx.arg("$expand") or "").lower())))
-
-
-def _moment(ctx: RequestContext, name: str) -> datetime | None:
-    raw = ctx.arg(name)
-    if not raw:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise bad_request(f"The value '{raw}' is not valid for parameter '{name}'.") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _id_page(ctx: RequestContext, items: list[dict], ascending: bool, token: int | None, size: int, view) -> Reply:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from multidict import CIMultiDictProxy
@@ -70,6 +70,17 @@ class RequestContext:
             return int(raw)
         except ValueError:
             raise bad_request(f"The value '{raw}' is not valid for parameter '{name}'.") from None
+
+    def time_arg(self, name: str) -> datetime | None:
+        """An ISO 8601 time parameter (UTC when it names no zone); 400 when it is not one."""
+        raw = self.query.get(name)
+        if not raw:
+            return None
+        try:
+            moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            raise bad_request(f"The value '{raw}' is not valid for parameter '{name}'.") from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
     def bool_arg(self, name: str, default: bool = False) -> bool:
         raw = self.query.get(name)

@@ -7,24 +7,12 @@ check)."""
 
 from __future__ import annotations
 
-import base64
-import json
-import urllib.request
-
 import pytest
 
+from tests.e2e.sandbox_control import control as _control
 from tests.e2e.teams_ui import CARD, Teams
 
 CHECK_S = 180.0  # the shipped model's check runs in its own process the first time
-
-
-def _control(settings: dict[str, str], path: str, method: str = "POST") -> object:
-    auth = base64.b64encode(f":{settings['AZURE_DEVOPS_PAT']}".encode()).decode()
-    request = urllib.request.Request(f"{settings['SANDBOX_CONTROL_URL']}/{path}",
-                                     data=b"{}" if method == "POST" else None, method=method,
-                                     headers={"Authorization": f"Basic {auth}", "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read() or b"null")
 
 
 @pytest.fixture
