@@ -4,8 +4,15 @@ Every ``TICK_S`` (and once at start) each active schedule is looked at: its newe
 (bot/digest_times.py) is sent when it is newer than the last one claimed, not older than the schedule itself, and
 at most ``GRACE`` old. A digest missed while the bot was down is so sent once at start if the bot is back within
 the grace period, and skipped otherwise (the next one then covers the whole time since the last digest, at most
-``MAX_PERIOD``). Claiming a due time is one store call (``claim_digest``), so two loops (or, with issue 12's
-leases, two instances) never send the same due time twice.
+``MAX_PERIOD``).
+
+Once across instances: a conversation's digest is made and sent under the store's lease ``digest:<conversation>``
+(bot/store_lease.py), taken without waiting: an instance that finds it held leaves the digest to its holder. The
+holder reads the schedule afresh (another instance may have sent it since the list was read), makes the card,
+checks it still holds the lease, sends it, and only then marks the due time sent (``claim_digest``). So an
+instance that dies mid-digest leaves the due time unmarked and its lease expiring (``DIGEST_LEASE_SECONDS``); the
+next instance to look after that sends it, once. The one window left is between Teams' 200 and the store's mark, a
+single store write: a holder killed in it has sent the digest, and the next one sends it again.
 
 Sending goes through bot/proactive_delivery.py, all conversations at once, each at its own pace: a conversation
 that removed the bot (403/404) has its schedule paused, with the reason ``digest status`` shows there.
@@ -26,6 +33,7 @@ from bot.digests import digest_reply
 from bot.errors import UserFacingError
 from bot.proactive_delivery import Delivered, ProactiveDelivery, Result, pause_unreachable
 from bot.store import DigestSchedule
+from bot.store_lease import attempt
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +69,12 @@ def due_now(schedule: DigestSchedule, now: datetime) -> datetime | None:
 class DigestScheduler:
     """Runs the schedules of ``services.store`` (see the module docstring)."""
 
-    def __init__(self, services: Services, delivery: ProactiveDelivery, *, tick_s: float = TICK_S,
+    def __init__(self, services: Services, delivery: ProactiveDelivery, *, tick_s: float | None = None,
                  content: Callable[[Services, datetime, datetime], Awaitable[Reply]] | None = None) -> None:
         self._services = services
         self._delivery = delivery
-        self._tick_s = tick_s
+        self._tick_s = tick_s if tick_s is not None else services.settings.digest_tick_s
+        self._lease_ttl = timedelta(seconds=services.settings.digest_lease_s)
         self._content = content or digest_reply
         self._task: asyncio.Task[None] | None = None
         self._ticks = 0
@@ -107,19 +116,34 @@ class DigestScheduler:
 
     async def _send(self, schedule: DigestSchedule, due: datetime, now: datetime,
                     made: dict[datetime, asyncio.Task[Reply]]) -> tuple[str, Delivered] | None:
-        store = self._services.store
         conversation = schedule.conversation_id
-        if not await store.claim_digest(conversation, due):
-            return None  # sent already (another tick or instance)
-        start = period_start(schedule, due)
-        if start not in made:
+        async with attempt(self._services, f"digest:{conversation}", ttl=self._lease_ttl) as lease:
+            if lease is None:
+                return None  # another instance is sending it
+            fresh = await self._services.store.get_schedule(conversation)
+            if fresh is None or due_now(fresh, now) != due:
+                return None  # sent since the list was read (another tick or instance), paused or switched off
+            reply = await self._content_for(conversation, period_start(fresh, due), now, made)
+            if not await lease.keep():
+                log.warning("digest lease lost before sending; its new holder sends it",
+                            extra={"conversation": conversation, "due": due.isoformat()})
+                return None
+            outcome = await self._delivery.deliver(conversation, reply)
+            await self._services.store.claim_digest(conversation, due)  # sent: marked only now (module docstring)
+        await self._report(conversation, due, outcome)
+        return conversation, outcome
+
+    async def _content_for(self, conversation: str, start: datetime, now: datetime,
+                           made: dict[datetime, asyncio.Task[Reply]]) -> Reply:
+        if start not in made:  # conversations due together with the same period share one read
             made[start] = asyncio.ensure_future(self._content(self._services, start, now))
         try:
-            reply = await asyncio.shield(made[start])
+            return await asyncio.shield(made[start])
         except UserFacingError as exc:
-            reply = Reply(text=f"The scheduled digest could not be made: {exc}")
             log.warning("digest content failed", extra={"conversation": conversation, "reason": str(exc)[:200]})
-        outcome = await self._delivery.deliver(conversation, reply)
+            return Reply(text=f"The scheduled digest could not be made: {exc}")
+
+    async def _report(self, conversation: str, due: datetime, outcome: Delivered) -> None:
         telemetry.count(telemetry.DIGEST_DELIVERIES, result=str(outcome.result), status=outcome.status)
         if await pause_unreachable(self._services, conversation, outcome):
             pass  # paused and logged (bot.proactive_delivery)
@@ -129,4 +153,3 @@ class DigestScheduler:
                                                                  "status": outcome.status})
         else:
             log.info("scheduled digest sent", extra={"conversation": conversation, "due": due.isoformat()})
-        return conversation, outcome

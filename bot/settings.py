@@ -101,6 +101,11 @@ class Settings(BaseSettings):
 
     # Where Azure DevOps reaches the bot (service hooks POST to <BOT_PUBLIC_URL>/api/devops/events); "" = no subscribe
     bot_public_url: str = Field("", validation_alias="BOT_PUBLIC_URL")
+    # Scheduled digests: how often each instance looks at the schedules, and how long the lease on one conversation's
+    # digest lasts unrenewed (its holder renews it every third of that; when the holder dies, another instance
+    # takes the digest over once it has expired)
+    digest_tick_s: float = Field(30.0, validation_alias="DIGEST_TICK_SECONDS", gt=0, le=3600)
+    digest_lease_s: float = Field(90.0, validation_alias="DIGEST_LEASE_SECONDS", ge=1, le=3600)
 
     # Azure DevOps
     devops_org_url: str = Field("", validation_alias="AZURE_DEVOPS_ORG_URL")

@@ -1,16 +1,30 @@
-"""One holder at a time across every instance of the bot that shares the store: a named lease, waited for.
+"""One holder at a time across every instance of the bot that shares the store: named leases from the store.
 
-    async with held(services, "approval:release:3"):   # another instance's click on it waits here
-        ...                                             # read afresh, then decide once
+Two ways to hold one:
 
-The lease expires by itself (``ttl``) when its holder dies, so a crash never blocks the work for good; within one
-process an asyncio lock keeps the waiting to one poller. A wait that outlasts ``wait_s`` is an expected failure
-("try again"), never a second holder.
+    async with held(services, "approval:release:3"):    # waits while another instance's click holds it
+        ...                                              # read afresh, then decide once
+
+    async with attempt(services, "digest:19:abc") as lease:   # does not wait: None while another holds it
+        if lease is None:
+            return                                       # another instance is doing it
+        ...
+        if not await lease.keep():                       # still ours? (checked right before the effect)
+            return
+
+A lease expires by itself (``ttl``) when its holder dies, so a crash never blocks the work for good: another
+instance takes it over then. While the block runs the lease is renewed every third of its ``ttl``, so a long piece
+of work (a paced delivery waiting out a 429) is not taken over while its holder is alive. A wait in ``held`` that
+outlasts ``wait_s`` is an expected failure ("try again"), never a second holder.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import os
+import socket
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,25 +33,88 @@ from datetime import timedelta
 from bot.container import Services
 from bot.errors import ServiceUnavailable
 
+log = logging.getLogger(__name__)
+
 TTL = timedelta(seconds=60)
 WAIT_S = 30.0
 POLL_S = 0.05
+# who holds a lease, for the logs and for an operator reading the store: App Service's instance, else host and pid
+INSTANCE = f"{os.environ.get('WEBSITE_INSTANCE_ID', '')[:12] or socket.gethostname()}:{os.getpid()}"
+
+
+class Lease:
+    """A lease this process holds (see the module docstring); renewed in the background until released."""
+
+    def __init__(self, services: Services, name: str, ttl: timedelta) -> None:
+        self._services = services
+        self.name = name
+        self.holder = f"{INSTANCE}:{uuid.uuid4().hex[:12]}"
+        self._ttl = ttl
+        self._lost = False
+        self._renewing: asyncio.Task[None] | None = None
+
+    async def acquire(self) -> bool:
+        return await self._services.store.acquire_lease(self.name, self.holder, self._ttl, self._services.clock())
+
+    async def keep(self) -> bool:
+        """Renews it now: True while it is still this holder's (no other instance has taken it over)."""
+        if not self._lost and not await self._services.store.renew_lease(self.name, self.holder, self._ttl,
+                                                                         self._services.clock()):
+            self._lost = True
+            log.warning("lease lost", extra={"lease": self.name})
+        return not self._lost
+
+    def renew_in_background(self) -> None:
+        async def renew() -> None:
+            while await self._sleep_then_keep():
+                pass
+
+        self._renewing = asyncio.get_running_loop().create_task(renew(), name=f"lease {self.name}")
+
+    async def _sleep_then_keep(self) -> bool:
+        await asyncio.sleep(self._ttl.total_seconds() / 3)
+        try:
+            return await self.keep()
+        except OSError:  # the store is away for a moment: the next renewal tries again before expiry
+            return True
+
+    async def release(self) -> None:
+        if self._renewing is not None:
+            self._renewing.cancel()
+            await asyncio.gather(self._renewing, return_exceptions=True)
+        if not self._lost:
+            await self._services.store.release_lease(self.name, self.holder)
+
+
+@asynccontextmanager
+async def attempt(services: Services, name: str, *, ttl: timedelta = TTL) -> AsyncIterator[Lease | None]:
+    """The lease ``name`` held and renewed for the block, or None at once when another holder has it."""
+    lease = Lease(services, name, ttl)
+    if not await lease.acquire():
+        yield None
+        return
+    lease.renew_in_background()
+    try:
+        yield lease
+    finally:
+        with contextlib.suppress(OSError):  # unreleased, it expires by itself
+            await lease.release()
 
 
 @asynccontextmanager
 async def held(services: Services, name: str, *, ttl: timedelta = TTL, wait_s: float = WAIT_S,
-               poll_s: float = POLL_S) -> AsyncIterator[None]:
-    """Holds the store's lease ``name`` for the block (see the module docstring)."""
-    store = services.store
-    holder = uuid.uuid4().hex
+               poll_s: float = POLL_S) -> AsyncIterator[Lease]:
+    """Holds the store's lease ``name`` for the block, waiting for it (see the module docstring)."""
+    lease = Lease(services, name, ttl)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_s
-    while not await store.acquire_lease(name, holder, ttl, services.clock()):
+    while not await lease.acquire():
         if loop.time() > deadline:
             raise ServiceUnavailable("Someone else's click on this is still being carried out.",
                                      title="Busy", next_step="Try again in a minute.")
         await asyncio.sleep(poll_s)
+    lease.renew_in_background()
     try:
-        yield
+        yield lease
     finally:
-        await store.release_lease(name, holder)
+        await lease.release()

@@ -1,5 +1,5 @@
 """Digest schedules: one per conversation (daily or on weekdays at a local time in an IANA zone), with the last due
-time claimed for it, so each due time is sent once, across restarts and (with issue 12's leases) instances."""
+time sent for it, so each due time is sent once, across restarts and instances (bot/scheduler.py)."""
 
 from __future__ import annotations
 
@@ -44,9 +44,9 @@ class DigestSchedules(Protocol):
         ...
 
     async def claim_digest(self, conversation_id: str, due: datetime) -> bool:
-        """Atomically claims ``due`` for sending: True (and ``last_due`` becomes ``due``) only when the schedule
-        exists, is active and ``due`` is newer than its ``last_due``; False otherwise (claimed already, by this
-        instance or another). One call, so a lease-holding instance (issue 12) can make it the same way."""
+        """Atomically marks ``due`` sent: True (and ``last_due`` becomes ``due``) only when the schedule exists, is
+        active and ``due`` is newer than its ``last_due``; False otherwise (marked already, by this instance or
+        another). The scheduler marks a due time after sending it, under the conversation's digest lease."""
         ...
 
     async def pause_schedule(self, conversation_id: str, reason: str, at: datetime) -> bool:

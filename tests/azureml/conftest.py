@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests import azureml_fidelity, azureml_fixtures, sandbox_fidelity, sandbox_fixtures
+from tests import azureml_fidelity, azureml_fixtures, azurite_fixtures, sandbox_fidelity, sandbox_fixtures
 
 devops_sandbox_server = sandbox_fixtures.devops_sandbox_server
 azureml_sandbox_server = azureml_fixtures.azureml_sandbox_server
 azureml_sandbox = azureml_fixtures.azureml_sandbox
+azurite_blob = azurite_fixtures.azurite_blob  # the Blob store's Azurite (tests/azureml/test_several_instances.py)
 arm_exchanges = azureml_fidelity.arm_exchanges  # autouse
 exchanges = sandbox_fidelity.exchanges  # autouse: every Azure DevOps answer the bot's SDK calls receive matches 7.1
 

@@ -10,13 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import signal
-import socket
-import subprocess
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -24,63 +18,14 @@ import pytest
 from cards import verbs
 from tests.harness.cards import card_actions, card_texts
 from tests.harness.people import person
+from tests.harness.processes import BotProcess
 from tests.harness.teams import TeamsClient
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class BotProcess:
-    """College Bot as its own process (so it can be killed for real), on one store file across restarts."""
-
-    def __init__(self, tmp_path: Path, devops_sandbox) -> None:
-        self.env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "AZURE_DEVOPS_CACHE_DIR")}
-        self.env.update(devops_sandbox.env, DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS="true",
-                        STORE_URL=f"sqlite:///{tmp_path}/bot.db", BOT_ADMINS=person("alice").aad_object_id)
-        self.tmp_path = tmp_path
-        self.process: subprocess.Popen | None = None
-        self.port = 0
-        self.starts = 0
-
-    async def start(self) -> str:
-        self.port = free_port()
-        self.starts += 1
-        log = (self.tmp_path / f"bot-{self.starts}.log").open("w")
-        self.process = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=self.tmp_path,
-                                        env={**self.env, "PORT": str(self.port)}, stdout=log,
-                                        stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{self.port}"
-        async with aiohttp.ClientSession() as http:
-            for _ in range(400):
-                with contextlib.suppress(aiohttp.ClientError):
-                    async with http.get(f"{url}/healthz") as response:
-                        if response.status == 200:
-                            return url
-                await asyncio.sleep(0.05)
-        raise AssertionError(f"the bot did not start: {self.log()}")
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(30)
-
-    def log(self) -> str:
-        return "\n".join((self.tmp_path / f"bot-{i}.log").read_text() for i in range(1, self.starts + 1))
 
 
 @pytest.fixture
 async def bot_process(tmp_path, devops_sandbox) -> AsyncIterator[BotProcess]:
-    bot = BotProcess(tmp_path, devops_sandbox)
+    bot = BotProcess(tmp_path, {**devops_sandbox.env, "STORE_URL": f"sqlite:///{tmp_path}/bot.db",
+                                "BOT_ADMINS": person("alice").aad_object_id})
     yield bot
     bot.stop()
 

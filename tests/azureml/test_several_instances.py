@@ -1,0 +1,235 @@
+"""Two College Bot processes behind one address, as App Service runs two instances behind Azure's load balancer:
+both on one Azure Blob Storage store (a container on Azurite), a round-robin proxy in front of them
+(tests/harness/processes.py), the sandbox behind them and the connector stand-in for Teams.
+
+What happens once, whichever instance each request lands on, counted where it shows: the sandbox's request log
+(calls that reached Azure DevOps) and the connector stand-in (messages that reached Teams):
+- a Teams activity delivered again (Teams retries when an answer is slow) to the other instance;
+- simultaneous Approve clicks on different instances: one decision;
+- a confirmation clicked on both: one create;
+- a scheduled digest: sent by one instance, and by the other, once, when its holder is killed mid-digest;
+- a service-hook event delivered again to the other instance: one card.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import aiohttp
+import pytest
+
+from bot.store import DigestSchedule, open_store
+from cards import verbs
+from tests.azurite_fixtures import ACCOUNT, CONNECTION_STRING
+from tests.harness.cards import card_actions, card_texts
+from tests.harness.people import person
+from tests.harness.processes import BotProcess, RoundRobin, free_port
+from tests.harness.teams import TeamsClient, where
+
+CHANNEL = where("channel", "alice").conversation_id
+CAROL_APPROVAL = {"approval": 3, "release": 2}  # pending for Carol in the sandbox's seeded world
+TICK_S = 0.2  # each instance looks at the schedules this often
+LEASE_S = 2  # a digest lease unrenewed for this long is taken over
+
+
+def text_of(card: dict) -> str:
+    return " ".join(card_texts(card)).replace("\\", "")
+
+
+@dataclass
+class Instances:
+    bots: list[BotProcess]
+    proxy: RoundRobin
+    teams: TeamsClient  # Teams, talking to the proxy's address
+    public: str  # the proxy's address (BOT_PUBLIC_URL: where service hooks post too)
+    store_url: str
+
+    def holding(self, holder: str) -> BotProcess:
+        """The instance whose process holds a lease (holders are "<host>:<pid>:<random>")."""
+        pid = int(holder.split(":")[1])
+        return next(bot for bot in self.bots if bot.pid == pid)
+
+
+@pytest.fixture
+async def instances(tmp_path, azureml_sandbox, azurite_blob, connector, aiohttp_server) -> AsyncIterator[Instances]:
+    ports = [free_port(), free_port()]
+    proxy = RoundRobin([f"http://127.0.0.1:{port}" for port in ports])
+    server = await aiohttp_server(proxy.app(), host="127.0.0.1")
+    public = str(server.make_url("")).rstrip("/")
+    store_url = f"azblob://{azurite_blob.removeprefix('http://')}/{ACCOUNT}/t{uuid.uuid4().hex[:20]}"
+    env = {**azureml_sandbox.env, "OAUTH_CONNECTION_NAME": "", "BOT_ADMINS": person("alice").aad_object_id,
+           "STORE_URL": store_url, "AZURE_STORAGE_CONNECTION_STRING": CONNECTION_STRING,
+           "BOT_PUBLIC_URL": public, "DIGEST_TICK_SECONDS": str(TICK_S), "DIGEST_LEASE_SECONDS": str(LEASE_S)}
+    bots = [BotProcess(tmp_path, env, name=f"instance-{n}", port=port) for n, port in enumerate(ports)]
+    try:
+        await asyncio.gather(*(bot.start() for bot in bots))
+        async with aiohttp.ClientSession(base_url=public) as http:
+            yield Instances(bots, proxy, TeamsClient(http, connector, connector.url), public, store_url)
+    finally:
+        for bot in bots:
+            bot.stop()
+
+
+async def until(predicate, what: str, bound: int = 1200) -> None:
+    """Waits for ``predicate()``, plain or async (a bound on the number of looks, not a timing assertion)."""
+    for _ in range(bound):
+        holds = predicate()
+        if await holds if inspect.isawaitable(holds) else holds:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"never happened: {what}")
+
+
+def instances_reached(proxy: RoundRobin, since: int, path: str) -> set[int]:
+    return {p.instance for p in proxy.passed[since:] if p.path == path}
+
+
+async def test_a_retried_activity_landing_on_the_other_instance_is_handled_once(instances, connector):
+    teams = instances.teams
+    activity = teams.activity("message", text="whoami", who="bob")
+    since = len(instances.proxy.passed)
+    answers = await asyncio.gather(teams.post(activity), teams.post(activity))  # Teams' retry, at the same moment
+    answers.append(await teams.post(activity))  # and once more after both answered
+    assert all(status in (200, 201) for status, _ in answers), answers
+    assert instances_reached(instances.proxy, since, "/api/messages") == {0, 1}
+    replies = [s for s in connector.sent if s.activity.get("replyToId") == activity["id"]]
+    assert len(replies) == 1, [s.activity for s in replies]
+
+
+async def test_simultaneous_approve_clicks_on_both_instances_give_one_decision(instances, azureml_sandbox):
+    control = azureml_sandbox.control
+    # a slow PATCH: the other instance's click reads "pending" meanwhile unless the store's lease holds it back
+    control.add_fault(method="PATCH", path_regex="approvals", delay_ms=800)
+    since, passed = control.last_seq(), len(instances.proxy.passed)
+    click = {**CAROL_APPROVAL, "decision": "approved"}
+    answers = await asyncio.gather(*(instances.teams.click(verbs.APPROVAL_DECIDE, click, who="carol")
+                                     for _ in range(4)))
+    assert instances_reached(instances.proxy, passed, "/api/messages") == {0, 1}
+    patches = [r for r in control.requests(since) if r["method"] == "PATCH" and "approvals" in r["path"].lower()]
+    assert len(patches) == 1
+    texts = [text_of(card) for _, card in answers]
+    assert sum("Already decided" in t for t in texts) == 3 and all("Approved" in t for t in texts)
+    releases = control.connection().clients_v7_1.get_release_client()
+    decided = next(a for a in releases.get_approvals("College", status_filter="undefined", top=100) if a.id == 3)
+    assert decided.status == "approved"
+
+
+async def test_a_confirmation_clicked_on_both_instances_is_taken_once(instances, azureml_sandbox):
+    teams, control = instances.teams, azureml_sandbox.control
+    (question,) = [s for s in await teams.say("repo create two-instances") if s.cards]
+    confirm = next(a for a in card_actions(question.card) if a.get("verb") == verbs.CONFIRM)
+    since, passed = control.last_seq(), len(instances.proxy.passed)
+    answers = await asyncio.gather(*(teams.click_action(confirm, card_id=question.activity_id) for _ in range(2)))
+    assert instances_reached(instances.proxy, passed, "/api/messages") == {0, 1}
+    creates = [r for r in control.requests(since) if r["method"] == "POST" and r["path"].endswith("git/repositories")]
+    assert len(creates) == 1
+    git = control.connection().clients_v7_1.get_git_client()
+    assert [r.name for r in git.get_repositories("College")].count("two-instances") == 1
+    texts = sorted(text_of(card) for _, card in answers)
+    assert sum("Created two-instances" in t for t in texts) <= 1 and any("already" in t.lower() for t in texts), texts
+
+
+async def _schedule_due_now(instances: Instances) -> datetime:
+    """Puts a daily digest for the channel whose latest due time was a minute ago, as if set an hour ago (a
+    schedule made through `digest daily` would first be due tomorrow); returns that due time."""
+    await instances.teams.say("digest status", at="channel")  # the bot now knows the channel (its reference)
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    due = now - timedelta(minutes=1)
+    store = await open_store(instances.store_url, CONNECTION_STRING)
+    try:
+        await store.put_schedule(DigestSchedule(CHANNEL, "daily", due.strftime("%H:%M"), "UTC",
+                                                person("alice").aad_object_id, now - timedelta(hours=1)))
+    finally:
+        await store.close()
+    return due
+
+
+def digests_to_channel(connector) -> list:
+    return [s for s in connector.sent if s.conversation_id == CHANNEL and s.cards
+            and s.card["body"][0].get("text") == "Digest"]
+
+
+async def last_due(instances: Instances) -> datetime | None:
+    store = await open_store(instances.store_url, CONNECTION_STRING)
+    try:
+        return (await store.get_schedule(CHANNEL)).last_due
+    finally:
+        await store.close()
+
+
+async def test_a_scheduled_digest_is_sent_once_by_one_of_two_instances(instances, connector):
+    due = await _schedule_due_now(instances)
+
+    async def marked() -> bool:
+        return await last_due(instances) == due
+
+    await until(marked, "the digest was sent and marked")
+    await asyncio.sleep(LEASE_S + 10 * TICK_S)  # both instances look again, several times: nothing more is sent
+    assert len(digests_to_channel(connector)) == 1
+    senders = [bot.name for bot in instances.bots if "scheduled digest sent" in bot.log()]
+    assert len(senders) == 1, senders
+
+
+async def test_an_instance_killed_mid_digest_leaves_it_to_the_other_which_sends_it_once(instances, connector,
+                                                                                       azureml_sandbox):
+    control = azureml_sandbox.control
+    # the first digest read is held in the sandbox: whichever instance took the lease is then mid-digest
+    control.add_fault(method="GET", path_regex="_apis/build/builds", delay_ms=60_000, count=1)
+    due = await _schedule_due_now(instances)
+    await until(lambda: control.faults() == [], "an instance is mid-digest (its read is held)")
+    store = await open_store(instances.store_url, CONNECTION_STRING)
+    try:
+        holder = await store.lease_holder(f"digest:{CHANNEL}", datetime.now(UTC))
+        assert holder is not None
+        killed = instances.holding(holder)
+        killed.kill()
+        survivor = next(bot for bot in instances.bots if bot is not killed)
+
+        async def sent_by_survivor() -> bool:
+            return (await store.get_schedule(CHANNEL)).last_due == due
+
+        await until(sent_by_survivor, "the other instance took the digest over and sent it")
+        taken_over = await store.lease_holder(f"digest:{CHANNEL}", datetime.now(UTC))
+    finally:
+        await store.close()
+    assert taken_over is None  # released by the survivor once sent
+    await asyncio.sleep(10 * TICK_S)
+    assert len(digests_to_channel(connector)) == 1
+    assert "scheduled digest sent" in survivor.log() and "scheduled digest sent" not in killed.log()
+
+
+async def test_a_service_hook_event_delivered_again_to_the_other_instance_posts_once(instances, connector,
+                                                                                    azureml_sandbox):
+    teams = instances.teams
+    assert "Subscribed" in text_of(await teams.ask("subscribe approvals", at="channel"))
+    since = azureml_sandbox.control.last_seq()
+    made = await asyncio.to_thread(azureml_sandbox.control.pending_approval, "carol", release_id=3, stage="QA")
+
+    def cards() -> list:
+        return [s for s in connector.sent if s.conversation_id == CHANNEL and s.cards
+                and "Approve QA of Release-3?" in text_of(s.card)]
+
+    await until(lambda: bool(cards()), "the approval card was posted")
+    (delivery,) = [p for p in instances.proxy.passed if p.path == "/api/devops/events"]
+    assert delivery.status == 200
+    hooks = [r for r in azureml_sandbox.control.requests(since) if r["origin"] == "hooks"]
+    assert len(hooks) == 1
+    # Azure DevOps delivers it again (its answer was lost): once to each instance, at the same moment
+    async with aiohttp.ClientSession() as http:
+        async def again() -> int:
+            async with http.post(instances.public + delivery.path,
+                                 data=delivery.body, headers=delivery.headers) as answer:
+                return answer.status
+
+        passed = len(instances.proxy.passed)
+        assert await asyncio.gather(again(), again()) == [200, 200]
+    assert instances_reached(instances.proxy, passed, "/api/devops/events") == {0, 1}
+    await asyncio.sleep(1)
+    assert len(cards()) == 1
+    assert all(a["data"]["approval"] == made["approval_id"] for a in card_actions(cards()[0].card)
+               if a.get("verb") == verbs.APPROVAL_DECIDE)
