@@ -50,7 +50,9 @@ async def devops_events(request: web.Request) -> web.StreamResponse:
 async def healthz(request: web.Request) -> web.Response:
     """Version, whether inbound auth is on, what each configured backend talks to ("sandbox" or "azure"; ``backend``
     sums them up: "none", "sandbox", "azure" or "mixed"), and whose identity decisions and deployments run with
-    (``decisions``: "per-user sign-in" with the OAuth connection's name, or "the bot's identity")."""
+    (``decisions``: "per-user sign-in" with the OAuth connection's name, or "the bot's identity"), and where an
+    import's credentials wait for the Confirm click (``pending_secrets``: "sealed" for any instance with the key,
+    or "this instance's memory")."""
     settings = request.app[SETTINGS]
     targets = request.app[RUNTIME].services.backends.targets(settings)
     kinds = set(targets.values())
@@ -61,7 +63,9 @@ async def healthz(request: web.Request) -> web.Response:
                                              "oauth_connection": settings.oauth_connection_name}
                                             if settings.per_user_sign_in else
                                             {"identity": "the bot's identity",
-                                             "why": "OAUTH_CONNECTION_NAME is not set"})})
+                                             "why": "OAUTH_CONNECTION_NAME is not set"}),
+                              "pending_secrets": ("sealed" if settings.pending_secrets_keys
+                                                  else "this instance's memory")})
 
 
 async def readyz(request: web.Request) -> web.Response:

@@ -11,9 +11,11 @@ itself (bot.progress). The audit trail has both the start and the outcome.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import secrets
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +24,7 @@ from bot.errors import NotAllowed, UserFacingError
 from bot.progress import answer_soon, shared
 from bot.router import OperationSpec
 from bot.store import ConfirmationToken, DuplicateIntent, WorkIntent, WorkOutcome
+from bot.store_lease import Lease, take
 from bot.turn import Reply, Turn
 from cards.confirmation import closed_card, confirm_card, with_outcome, working_card
 from cards.errors import error_card
@@ -99,19 +102,42 @@ async def confirm(turn: Turn, token_value: str) -> Reply:
     if spec.before is not None:  # e.g. signed in first: the click is carried out again once they are
         await spec.before(turn, payload["data"])
     intent = _intent(turn, pending, now)
-    try:  # recorded before anything is done: the journal, not the token, says whether this work has begun
-        await services.store.record_intent(intent)
-    except DuplicateIntent:
+    # the work's lease, held until its outcome is recorded: no instance's resume scan (bot/resume.py) takes over
+    # work that is alive on another, and a second click on another instance finds it taken
+    lease = await take(services, work_lease(intent.id))
+    if lease is None:
         return Reply(card=closed_card("Nothing to confirm", "This request is already being handled."))
-    if await services.store.take_confirmation(token_value, now) is None:
-        await services.store.record_outcome(intent.id, WorkOutcome("expired", now))
-        return Reply(card=closed_card("Nothing to confirm", "This request has expired or was already handled."))
-    await services.audit.record(turn.actor, f"{operation}.started", outcome="ok", target=target,
-                                conversation_id=turn.where.conversation_id, detail="confirmed")
+    try:
+        try:  # recorded before anything is done: the journal, not the token, says whether this work has begun
+            await services.store.record_intent(intent)
+        except DuplicateIntent:
+            await lease.release()
+            return Reply(card=closed_card("Nothing to confirm", "This request is already being handled."))
+        if await services.store.take_confirmation(token_value, now) is None:
+            await services.store.record_outcome(intent.id, WorkOutcome("expired", now))
+            await lease.release()
+            return Reply(card=closed_card("Nothing to confirm", "This request has expired or was already handled."))
+        await services.audit.record(turn.actor, f"{operation}.started", outcome="ok", target=target,
+                                    conversation_id=turn.where.conversation_id, detail="confirmed")
+    except BaseException:
+        await asyncio.shield(lease.release())
+        raise
     return await answer_soon(
-        turn, run_confirmed(turn, spec, intent),
+        turn, released_after(lease, run_confirmed(turn, spec, intent)),
         lambda: Reply(card=working_card(payload["title"], turn.actor.name, now)),
         name=f"confirmed {operation}", within_s=services.pacing.confirmed_within_s, share=True)
+
+
+def work_lease(intent_id: str) -> str:
+    """The store lease a confirmed piece of work is done under, by whichever instance does it."""
+    return f"work:{intent_id}"
+
+
+async def released_after(lease: Lease, work: Awaitable[Reply]) -> Reply:
+    try:
+        return await work
+    finally:
+        await asyncio.shield(lease.release())
 
 
 def intent_id(token_value: str) -> str:

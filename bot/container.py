@@ -13,7 +13,7 @@ from bot.background import Background
 from bot.conversation import Messenger
 from bot.isolation import IsolatedRunner
 from bot.pacing import Pacing
-from bot.pending_secrets import PendingSecrets
+from bot.pending_secrets import PendingSecrets, SecretKeeper
 from bot.policy import Policy
 from bot.router import Registry
 from bot.settings import Settings
@@ -38,7 +38,7 @@ class Services:
     background: Background = field(default_factory=Background)  # asyncio work that outlives its turn
     isolation: IsolatedRunner = field(default_factory=IsolatedRunner)  # work that must run in another process
     pacing: Pacing = field(default_factory=Pacing)
-    secrets: PendingSecrets = field(default_factory=PendingSecrets)  # between a question and its Confirm
+    secrets: SecretKeeper = field(default_factory=PendingSecrets)  # between a question and its Confirm
     bot_name: str = "College Bot"
     clock: Callable[[], datetime] = utc_now
     # name -> check that raises when the dependency cannot serve (for /readyz)

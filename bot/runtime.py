@@ -11,10 +11,11 @@ from bot.audit import AuditLog
 from bot.backends import registered
 from bot.container import Services
 from bot.http_edge import EdgeAdapter
+from bot.pending_secrets import secret_keeper
 from bot.policy import ConfiguredAdmins, Policy
 from bot.proactive import BotMessenger
 from bot.proactive_delivery import proactive_delivery
-from bot.resume import resume_unfinished
+from bot.resume import ResumeScan
 from bot.router import REGISTRY
 from bot.scheduler import DigestScheduler
 from bot.settings import Settings
@@ -49,6 +50,7 @@ def build_services(settings: Settings, store: Store) -> Services:
         policy=Policy([ConfiguredAdmins(settings.bot_admins)]),
         audit=AuditLog(store),
         registry=REGISTRY,
+        secrets=secret_keeper(settings.pending_secrets_keys),
     )
     services.readiness["store"] = store.ping
     for backend in registered():
@@ -64,12 +66,16 @@ def build_services(settings: Settings, store: Store) -> Services:
 
 async def build_runtime(settings: Settings) -> Runtime:
     store = await open_store(settings.store_url, settings.azure_storage_connection_string.get_secret_value())
+    if settings.store_url.startswith("azblob:") and not settings.pending_secrets_keys:
+        log.warning("PENDING_SECRETS_KEY is not set: an import's credentials wait for its Confirm click in this "
+                    "instance's memory, so a Confirm that lands on another instance asks for the command again")
     services = build_services(settings, store)
     handler = CollegeBot(services, StoreBackedStorage(store), build_dialogs(services))
     adapter = EdgeAdapter(settings)
     services.messenger = BotMessenger(adapter, store, settings.app_id)
-    # confirmed work a crash interrupted: checked, then finished or reported on its card (bot/resume.py)
-    services.background.start("resume interrupted work", resume_unfinished(services))
+    # confirmed work a crash interrupted, here or on another instance: checked, then finished or reported on its
+    # card (bot/resume.py); at start and then every half lease
+    services.background.start("resume interrupted work", ResumeScan(services).run())
     scheduler = DigestScheduler(services, proactive_delivery(services))
     scheduler.start()  # its first look at the schedules sends a digest missed while the bot was down (grace: 6 h)
     return Runtime(services=services, bot=handler, adapter=adapter, scheduler=scheduler)

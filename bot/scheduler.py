@@ -10,7 +10,7 @@ Once across instances: a conversation's digest is made and sent under the store'
 (bot/store_lease.py), taken without waiting: an instance that finds it held leaves the digest to its holder. The
 holder reads the schedule afresh (another instance may have sent it since the list was read), makes the card,
 checks it still holds the lease, sends it, and only then marks the due time sent (``claim_digest``). So an
-instance that dies mid-digest leaves the due time unmarked and its lease expiring (``DIGEST_LEASE_SECONDS``); the
+instance that dies mid-digest leaves the due time unmarked and its lease expiring (``LEASE_SECONDS``); the
 next instance to look after that sends it, once. The one window left is between Teams' 200 and the store's mark, a
 single store write: a holder killed in it has sent the digest, and the next one sends it again.
 
@@ -74,7 +74,6 @@ class DigestScheduler:
         self._services = services
         self._delivery = delivery
         self._tick_s = tick_s if tick_s is not None else services.settings.digest_tick_s
-        self._lease_ttl = timedelta(seconds=services.settings.digest_lease_s)
         self._content = content or digest_reply
         self._task: asyncio.Task[None] | None = None
         self._ticks = 0
@@ -117,7 +116,7 @@ class DigestScheduler:
     async def _send(self, schedule: DigestSchedule, due: datetime, now: datetime,
                     made: dict[datetime, asyncio.Task[Reply]]) -> tuple[str, Delivered] | None:
         conversation = schedule.conversation_id
-        async with attempt(self._services, f"digest:{conversation}", ttl=self._lease_ttl) as lease:
+        async with attempt(self._services, f"digest:{conversation}") as lease:
             if lease is None:
                 return None  # another instance is sending it
             fresh = await self._services.store.get_schedule(conversation)

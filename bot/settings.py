@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.azureml_config import WorkspaceConfig, WorkspaceConfigError, workspace_config
 from bot.loopback import is_loopback_host, is_loopback_url  # re-exported: the rule lives in bot/loopback.py
+from bot.pending_secrets import check_keys
 from bot.store.url import check_store_url
 
 VERSION = "0.1.0"
@@ -84,6 +85,10 @@ class Settings(BaseSettings):
     bot_admins: CsvList = Field(default_factory=list, validation_alias="BOT_ADMINS")
     # hosts `repo import` may use over plain http or at an internal address (an on-premises Git server)
     import_trusted_hosts: CsvList = Field(default_factory=list, validation_alias="IMPORT_TRUSTED_HOSTS")
+    # Fernet keys (comma-separated; the first seals, all open) sealing an import URL's credentials between the
+    # question and the Confirm click, so any instance can carry it out (bot/pending_secrets.py); "" = kept in this
+    # instance's memory only
+    pending_secrets_key: SecretStr = Field(SecretStr(""), validation_alias="PENDING_SECRETS_KEY")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", validation_alias="LOG_LEVEL")
     sdk_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("WARNING", validation_alias="SDK_LOG_LEVEL")
     max_body_bytes: int = Field(256 * 1024, validation_alias="MAX_BODY_BYTES", ge=1024)
@@ -101,11 +106,12 @@ class Settings(BaseSettings):
 
     # Where Azure DevOps reaches the bot (service hooks POST to <BOT_PUBLIC_URL>/api/devops/events); "" = no subscribe
     bot_public_url: str = Field("", validation_alias="BOT_PUBLIC_URL")
-    # Scheduled digests: how often each instance looks at the schedules, and how long the lease on one conversation's
-    # digest lasts unrenewed (its holder renews it every third of that; when the holder dies, another instance
-    # takes the digest over once it has expired)
+    # How often each instance looks at the digest schedules
     digest_tick_s: float = Field(30.0, validation_alias="DIGEST_TICK_SECONDS", gt=0, le=3600)
-    digest_lease_s: float = Field(90.0, validation_alias="DIGEST_LEASE_SECONDS", ge=1, le=3600)
+    # How long a lease in the store lasts unrenewed (bot/store_lease.py: a confirmed piece of work, an approval
+    # decision, a conversation's digest): its holder renews it every third of that; when the holder dies another
+    # instance takes the work over once it has expired. Keep it well above the instances' clock skew.
+    lease_s: float = Field(60.0, validation_alias="LEASE_SECONDS", ge=1, le=3600)
 
     # Azure DevOps
     devops_org_url: str = Field("", validation_alias="AZURE_DEVOPS_ORG_URL")
@@ -234,12 +240,20 @@ class Settings(BaseSettings):
         except WorkspaceConfigError as exc:
             problems.append(str(exc))
         try:
+            check_keys(self.pending_secrets_keys)
+        except ValueError as exc:
+            problems.append(str(exc))
+        try:
             check_store_url(self.store_url, self.azure_storage_connection_string.get_secret_value())
         except ValueError as exc:  # the message never repeats the URL (nor the key), which may hold credentials
             problems.append(f"STORE_URL: {exc}")
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @property
+    def pending_secrets_keys(self) -> list[str]:
+        return _split_csv(self.pending_secrets_key.get_secret_value())
 
     @property
     def auth_enabled(self) -> bool:

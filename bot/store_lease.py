@@ -12,16 +12,15 @@ Two ways to hold one:
         if not await lease.keep():                       # still ours? (checked right before the effect)
             return
 
-A lease expires by itself (``ttl``) when its holder dies, so a crash never blocks the work for good: another
-instance takes it over then. While the block runs the lease is renewed every third of its ``ttl``, so a long piece
-of work (a paced delivery waiting out a 429) is not taken over while its holder is alive. A wait in ``held`` that
-outlasts ``wait_s`` is an expected failure ("try again"), never a second holder.
+A lease expires by itself (``ttl``, default the ``LEASE_SECONDS`` setting) when its holder dies, so a crash never
+blocks the work for good: another instance takes it over then. While it is held it is renewed every third of its
+``ttl``, so a long piece of work (a paced delivery waiting out a 429) is not taken over while its holder is alive.
+A wait in ``held`` that outlasts ``wait_s`` is an expected failure ("try again"), never a second holder.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -35,7 +34,6 @@ from bot.errors import ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
-TTL = timedelta(seconds=60)
 WAIT_S = 30.0
 POLL_S = 0.05
 # who holds a lease, for the logs and for an operator reading the store: App Service's instance, else host and pid
@@ -45,11 +43,11 @@ INSTANCE = f"{os.environ.get('WEBSITE_INSTANCE_ID', '')[:12] or socket.gethostna
 class Lease:
     """A lease this process holds (see the module docstring); renewed in the background until released."""
 
-    def __init__(self, services: Services, name: str, ttl: timedelta) -> None:
+    def __init__(self, services: Services, name: str, ttl: timedelta | None = None) -> None:
         self._services = services
         self.name = name
         self.holder = f"{INSTANCE}:{uuid.uuid4().hex[:12]}"
-        self._ttl = ttl
+        self._ttl = ttl or timedelta(seconds=services.settings.lease_s)
         self._lost = False
         self._renewing: asyncio.Task[None] | None = None
 
@@ -79,30 +77,43 @@ class Lease:
             return True
 
     async def release(self) -> None:
+        """Stops renewing and frees it; when the store is away it is left to expire by itself."""
         if self._renewing is not None:
             self._renewing.cancel()
             await asyncio.gather(self._renewing, return_exceptions=True)
         if not self._lost:
-            await self._services.store.release_lease(self.name, self.holder)
+            self._lost = True  # released: never renewed or released again
+            try:
+                await self._services.store.release_lease(self.name, self.holder)
+            except OSError:
+                log.warning("lease not released; it expires by itself", extra={"lease": self.name})
+
+
+async def take(services: Services, name: str, *, ttl: timedelta | None = None) -> Lease | None:
+    """The lease ``name``, held and renewed until ``release()``; None at once when another holder has it (for work
+    whose end is not in one block: confirmed work that goes on after the turn's answer)."""
+    lease = Lease(services, name, ttl)
+    if not await lease.acquire():
+        return None
+    lease.renew_in_background()
+    return lease
 
 
 @asynccontextmanager
-async def attempt(services: Services, name: str, *, ttl: timedelta = TTL) -> AsyncIterator[Lease | None]:
+async def attempt(services: Services, name: str, *, ttl: timedelta | None = None) -> AsyncIterator[Lease | None]:
     """The lease ``name`` held and renewed for the block, or None at once when another holder has it."""
-    lease = Lease(services, name, ttl)
-    if not await lease.acquire():
+    lease = await take(services, name, ttl=ttl)
+    if lease is None:
         yield None
         return
-    lease.renew_in_background()
     try:
         yield lease
     finally:
-        with contextlib.suppress(OSError):  # unreleased, it expires by itself
-            await lease.release()
+        await lease.release()
 
 
 @asynccontextmanager
-async def held(services: Services, name: str, *, ttl: timedelta = TTL, wait_s: float = WAIT_S,
+async def held(services: Services, name: str, *, ttl: timedelta | None = None, wait_s: float = WAIT_S,
                poll_s: float = POLL_S) -> AsyncIterator[Lease]:
     """Holds the store's lease ``name`` for the block, waiting for it (see the module docstring)."""
     lease = Lease(services, name, ttl)

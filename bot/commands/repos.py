@@ -189,9 +189,9 @@ async def do_repo_import(turn: Turn, data: dict) -> Reply:
     if data.get("secret"):
         url = services.secrets.take(str(data["secret"])) or ""
         if not url:
-            raise InvalidInput("I no longer hold the credentials for this import (they are kept in memory for "
-                               "ten minutes only, and the bot may have restarted).",
-                               next_step="Send the repo import command again.")
+            raise InvalidInput("I no longer hold the credentials for this import (they are kept for ten minutes "
+                               "only, and without PENDING_SECRETS_KEY only by the instance of the bot that asked, "
+                               "until it restarts).", next_step="Send the repo import command again.")
     repo = await find_repository(devops, name)
     if repo is None:
         try:

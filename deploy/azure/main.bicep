@@ -36,6 +36,10 @@ param oauthAppId string
 @secure()
 param oauthAppSecret string
 
+@description('Fernet key(s), comma-separated, the first sealing: an import\'s credentials wait for its Confirm click sealed with it, so either instance can carry it out. Make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())". Stored in Key Vault as pending-secrets-key.')
+@secure()
+param pendingSecretsKey string
+
 @description('Name of the Azure Bot\'s OAuth connection (set on the app as OAUTH_CONNECTION_NAME).')
 param oauthConnectionName string = 'AzureDevOps'
 
@@ -139,6 +143,12 @@ resource oauthSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   parent: vault
   name: 'oauth-app-secret'
   properties: { value: oauthAppSecret }
+}
+
+resource pendingSecretsKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'pending-secrets-key'
+  properties: { value: pendingSecretsKey }
 }
 
 resource insightsSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
@@ -274,6 +284,7 @@ var baseSettings = {
   AZURE_DEVOPS_PROJECT: devopsProject
   AZURE_DEVOPS_TEAM: devopsTeam
   APPLICATIONINSIGHTS_CONNECTION_STRING: '@Microsoft.KeyVault(SecretUri=${insightsSecret.properties.secretUri})'
+  PENDING_SECRETS_KEY: '@Microsoft.KeyVault(SecretUri=${pendingSecretsKeySecret.properties.secretUri})'
 }
 var patSettings = empty(devopsPatSecretName) ? {} : {
   AZURE_DEVOPS_PAT: '@Microsoft.KeyVault(${vaultRef}${devopsPatSecretName})'

@@ -22,8 +22,10 @@ from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
+from cryptography.fernet import Fernet
 
 from bot.store import DigestSchedule, open_store
+from bot.store.azblob_url import DEV_ACCOUNT_KEY
 from cards import verbs
 from tests.azurite_fixtures import ACCOUNT, CONNECTION_STRING
 from tests.harness.cards import card_actions, card_texts
@@ -33,6 +35,7 @@ from tests.harness.teams import TeamsClient, where
 
 CHANNEL = where("channel", "alice").conversation_id
 CAROL_APPROVAL = {"approval": 3, "release": 2}  # pending for Carol in the sandbox's seeded world
+GITHUB_TOKEN = "ghp_sandboxCollegeBot0000000000000000000"  # sandbox/world/credentials.json
 TICK_S = 0.2  # each instance looks at the schedules this often
 LEASE_S = 2  # a digest lease unrenewed for this long is taken over
 
@@ -49,6 +52,18 @@ class Instances:
     public: str  # the proxy's address (BOT_PUBLIC_URL: where service hooks post too)
     store_url: str
 
+    async def stored_text(self) -> str:
+        """Every blob of the store's container, as text (to look for what must never be stored)."""
+        from azure.storage.blob.aio import ContainerClient
+
+        endpoint, account, container = self.store_url.removeprefix("azblob://").split("/")
+        client = ContainerClient(f"http://{endpoint}/{account}", container,
+                                 credential={"account_name": account, "account_key": DEV_ACCOUNT_KEY})
+        async with client:
+            texts = [(await (await client.download_blob(blob.name)).readall()).decode(errors="replace")
+                     async for blob in client.list_blobs()]
+        return "\n".join(texts)
+
     def holding(self, holder: str) -> BotProcess:
         """The instance whose process holds a lease (holders are "<host>:<pid>:<random>")."""
         pid = int(holder.split(":")[1])
@@ -64,7 +79,8 @@ async def instances(tmp_path, azureml_sandbox, azurite_blob, connector, aiohttp_
     store_url = f"azblob://{azurite_blob.removeprefix('http://')}/{ACCOUNT}/t{uuid.uuid4().hex[:20]}"
     env = {**azureml_sandbox.env, "OAUTH_CONNECTION_NAME": "", "BOT_ADMINS": person("alice").aad_object_id,
            "STORE_URL": store_url, "AZURE_STORAGE_CONNECTION_STRING": CONNECTION_STRING,
-           "BOT_PUBLIC_URL": public, "DIGEST_TICK_SECONDS": str(TICK_S), "DIGEST_LEASE_SECONDS": str(LEASE_S)}
+           "BOT_PUBLIC_URL": public, "DIGEST_TICK_SECONDS": str(TICK_S), "LEASE_SECONDS": str(LEASE_S),
+           "PENDING_SECRETS_KEY": Fernet.generate_key().decode()}  # one key for both, from Key Vault in Azure
     bots = [BotProcess(tmp_path, env, name=f"instance-{n}", port=port) for n, port in enumerate(ports)]
     try:
         await asyncio.gather(*(bot.start() for bot in bots))
@@ -233,3 +249,76 @@ async def test_a_service_hook_event_delivered_again_to_the_other_instance_posts_
     assert len(cards()) == 1
     assert all(a["data"]["approval"] == made["approval_id"] for a in card_actions(cards()[0].card)
                if a.get("verb") == verbs.APPROVAL_DECIDE)
+
+
+async def _create_held(instances: Instances, control, name: str, delay_ms: int):
+    """`repo create <name>` confirmed through the proxy with its create held in the sandbox for ``delay_ms``;
+    returns the card's id, the request log's seq before, the instance doing the work, and the click."""
+    teams = instances.teams
+    (question,) = [s for s in await teams.say(f"repo create {name}") if s.cards]
+    confirm = next(a for a in card_actions(question.card) if a.get("verb") == verbs.CONFIRM)
+    since = control.last_seq()
+    control.add_fault(method="POST", path_regex="git/repositories$", delay_ms=delay_ms, count=1)
+    passed = len(instances.proxy.passed)
+    click = asyncio.ensure_future(teams.click_action(confirm, card_id=question.activity_id))
+    await until(lambda: control.faults() == [], "the create is held in the sandbox")
+    doing = instances.bots[instances.proxy.passed[passed].instance]
+    return question.activity_id, since, doing, click
+
+
+def creates_of(control, since: int) -> list[dict]:
+    return [r for r in control.requests(since) if r["method"] == "POST" and r["path"].endswith("git/repositories")]
+
+
+def card_updates(connector, card_id: str) -> list[str]:
+    return [text_of(s.card) for s in connector.sent if s.kind == "update" and s.activity_id == card_id and s.cards]
+
+
+async def test_work_in_flight_on_one_instance_is_not_taken_over_by_the_other(instances, connector, azureml_sandbox):
+    control = azureml_sandbox.control
+    card_id, since, doing, click = await _create_held(instances, control, "slow-but-alive", delay_ms=4 * LEASE_S * 1000)
+    # meanwhile the other instance looks for interrupted work every half lease: this one's lease is renewed
+    await click
+    await until(lambda: any("Created slow-but-alive" in t for t in card_updates(connector, card_id)),
+                "the card shows the outcome", bound=2400)
+    assert len(creates_of(control, since)) == 1
+    assert not any("restarted" in t for t in card_updates(connector, card_id))
+    other = next(bot for bot in instances.bots if bot is not doing)
+    assert "resuming interrupted work" not in other.log() and "resuming interrupted work" not in doing.log()
+
+
+async def test_work_of_a_killed_instance_is_finished_by_the_other_once(instances, connector, azureml_sandbox):
+    control = azureml_sandbox.control
+    card_id, since, doing, click = await _create_held(instances, control, "orphaned", delay_ms=1500)
+    doing.kill()  # after Azure DevOps received the create: the sandbox carries it out, as the service does
+    click.cancel()
+    survivor = next(bot for bot in instances.bots if bot is not doing)
+    await until(lambda: any("Created orphaned" in t and "Finished after the bot restarted" in t
+                            for t in card_updates(connector, card_id)),
+                "the other instance finished the work on its card", bound=2400)
+    assert len(creates_of(control, since)) == 1  # checked, found done, not sent again
+    assert "resuming interrupted work" in survivor.log()
+    git = control.connection().clients_v7_1.get_git_client()
+    assert [r.name for r in git.get_repositories("College")].count("orphaned") == 1
+
+
+async def test_an_import_with_credentials_asked_on_one_instance_is_confirmed_on_the_other(instances,
+                                                                                          azureml_sandbox):
+    teams, control = instances.teams, azureml_sandbox.control
+    passed = len(instances.proxy.passed)
+    (question,) = [s for s in await teams.say(f"repo import https://college-bot:{GITHUB_TOKEN}@github.com/"
+                                              "college-org/private-models as private-models") if s.cards]
+    confirm = next(a for a in card_actions(question.card) if a.get("verb") == verbs.CONFIRM)
+    since = control.last_seq()
+    status, answer = await teams.click_action(confirm, card_id=question.activity_id)
+    assert [p.instance for p in instances.proxy.passed[passed:]] == [0, 1]  # asked on one, confirmed on the other
+    assert status == 200 and "no longer hold the credentials" not in text_of(answer)
+    endpoints = [r for r in control.requests(since)
+                 if r["method"] == "POST" and r["path"].lower().endswith("/serviceendpoint/endpoints")]
+    assert len(endpoints) == 1  # the credentials went into the import's temporary service connection
+    git = control.connection().clients_v7_1.get_git_client()
+    repo = git.get_repository("private-models", "College")
+    (request,) = git.query_import_requests("College", repo.id, include_abandoned=True)
+    assert request.parameters.service_endpoint_id
+    stored = await instances.stored_text()
+    assert "private-models" in stored and GITHUB_TOKEN not in stored  # sealed in the store, never in plain text

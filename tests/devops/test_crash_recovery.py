@@ -24,8 +24,9 @@ from tests.harness.teams import TeamsClient
 
 @pytest.fixture
 async def bot_process(tmp_path, devops_sandbox) -> AsyncIterator[BotProcess]:
+    # a killed instance's work is taken over once its lease has expired: LEASE_SECONDS after it last renewed it
     bot = BotProcess(tmp_path, {**devops_sandbox.env, "STORE_URL": f"sqlite:///{tmp_path}/bot.db",
-                                "BOT_ADMINS": person("alice").aad_object_id})
+                                "BOT_ADMINS": person("alice").aad_object_id, "LEASE_SECONDS": "2"})
     yield bot
     bot.stop()
 

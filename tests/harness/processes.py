@@ -102,7 +102,7 @@ class Passed:
     path: str
     headers: dict[str, str]
     body: bytes
-    status: int
+    status: int  # 0 until the instance answered
 
 
 class RoundRobin:
@@ -135,13 +135,14 @@ class RoundRobin:
         self.to = None
         body = await request.read()
         headers = {k: v for k, v in request.headers.items() if k.lower() not in self.HOP}
+        passed = Passed(instance, request.method, request.path, headers, body, status=0)
+        self.passed.append(passed)  # recorded as it is passed on; its status once answered
         try:
             async with self._http.request(request.method, self.upstreams[instance] + request.path_qs,
                                           headers=headers, data=body, allow_redirects=False) as answer:
                 content = await answer.read()
-                status = answer.status
+                passed.status = answer.status
                 kept = {k: v for k, v in answer.headers.items() if k.lower() not in self.HOP}
         except aiohttp.ClientError:  # the instance is gone: the caller sees what a load balancer answers
-            status, content, kept = 502, b"", {}
-        self.passed.append(Passed(instance, request.method, request.path, headers, body, status))
-        return web.Response(status=status, body=content, headers=kept)
+            passed.status, content, kept = 502, b"", {}
+        return web.Response(status=passed.status, body=content, headers=kept)
