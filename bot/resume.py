@@ -35,7 +35,7 @@ from cards.confirmation import closed_card
 log = logging.getLogger(__name__)
 
 FINISHED_AFTER_RESTART = "Finished after the bot restarted"
-UNSURE_RETRY_S = (60.0, 3600.0)  # work that could not be checked: checked again after 1 min, doubling up to 1 h
+UNSURE_RETRY_MAX_S = 3600.0  # work that could not be checked: again after one lease, then doubling up to 1 h
 
 
 def turn_for(services: Services, intent: WorkIntent) -> Turn:
@@ -98,8 +98,10 @@ class ResumeScan:
         while True:
             try:
                 await self.scan()
-            except OSError as exc:  # the store is away for a moment: the next look tries again
+            except (OSError, UserFacingError) as exc:  # the store or a service is away: the next look tries again
                 log.warning("looking for interrupted work failed", extra={"reason": type(exc).__name__})
+            except Exception:  # the loop outlives any one look; the cause is logged with its traceback
+                log.exception("looking for interrupted work failed unexpectedly")
             await asyncio.sleep(self._services.settings.lease_s / 2)
 
     async def scan(self) -> int:
@@ -108,7 +110,7 @@ class ResumeScan:
         services = self._services
         taken = 0
         for intent in await services.store.unfinished_intents():
-            next_look, wait = self._unsure.get(intent.id, (0.0, UNSURE_RETRY_S[0]))
+            next_look, wait = self._unsure.get(intent.id, (0.0, services.settings.lease_s))
             if self._clock() < next_look:
                 continue
             async with attempt(services, work_lease(intent.id)) as lease:
@@ -126,5 +128,5 @@ class ResumeScan:
                 if settled:
                     self._unsure.pop(intent.id, None)
                 else:
-                    self._unsure[intent.id] = (self._clock() + wait, min(wait * 2, UNSURE_RETRY_S[1]))
+                    self._unsure[intent.id] = (self._clock() + wait, min(wait * 2, UNSURE_RETRY_MAX_S))
         return taken

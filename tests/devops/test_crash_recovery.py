@@ -127,3 +127,36 @@ async def test_a_second_click_after_the_restart_finds_the_work_done_not_a_new_on
         _, again = await teams.click_action(confirm, card_id=card_id)
     assert "already" in text_of(again)
     assert len(creates(devops_sandbox, since)) == 1  # the journal, not the token, says the work had begun
+
+
+async def test_work_that_cannot_be_checked_after_the_restart_is_said_once_and_finished_later(bot_process, connector,
+                                                                                            devops_sandbox):
+    url = await bot_process.start()
+    async with aiohttp.ClientSession(base_url=url) as http:
+        teams = TeamsClient(http, connector, connector.url)
+        (message,) = [s for s in await teams.say("repo create crash-unsure") if s.cards]
+        confirm = next(a for a in card_actions(message.card) if a.get("verb") == verbs.CONFIRM)
+        since = devops_sandbox.last_seq()
+        devops_sandbox.add_fault(method="POST", path_regex="git/repositories$", delay_ms=1500, count=1)
+        click = asyncio.ensure_future(teams.click_action(confirm, card_id=message.activity_id))
+        await until(lambda: held(devops_sandbox), "the create was held")
+        bot_process.kill()
+        with contextlib.suppress(aiohttp.ClientError, AssertionError):
+            await click
+    # Azure DevOps is unreachable for the check after the restart: the card says so once, the bot looks again later
+    devops_sandbox.add_fault(method="GET", path_regex="git/repositories/crash-unsure", status=503)
+    await bot_process.start()
+    card_id = message.activity_id
+
+    def unsure() -> list[str]:
+        return [t for t in map(text_of, updates_of(connector, card_id)) if "Not sure it was done" in t]
+
+    await until(lambda: bool(unsure()), "the card says the work could not be checked")
+    await asyncio.sleep(7)  # looks at 2 s and 4 s after the first (LEASE_SECONDS=2, doubling): still unsure, unsaid
+    assert len(unsure()) == 1
+    devops_sandbox.clear_faults()
+    await until(lambda: any("Created crash-unsure" in text_of(c) for c in updates_of(connector, card_id)),
+                "the card shows the outcome once Azure DevOps answers", bound=1200)
+    assert len(unsure()) == 1 and repo_names(devops_sandbox).count("crash-unsure") == 1
+    assert len(creates(devops_sandbox, since)) == 1
+    assert bot_process.log().count("could not check interrupted work") >= 2  # it did look again, quietly
