@@ -38,6 +38,7 @@ from bot.services.devops.deployments import (
 )
 from bot.services.devops.model import Release
 from bot.services.devops.releases import read_release
+from bot.store_lease import held
 from bot.turn import Actor, Reply, Turn
 from cards import verbs
 from cards.approvals import approval_card
@@ -52,7 +53,8 @@ OPERATION = "release.deploy"
 
 
 class StageLocks:
-    """One start per stage at a time in this bot: a second confirmation waits, then finds the stage running."""
+    """One start per stage at a time in this process (the store's lease ``deploy:<release>:<stage>`` does it across
+    instances): a second confirmation waits, then finds the stage running."""
 
     def __init__(self) -> None:
         self._locks: dict[tuple[int, int], asyncio.Lock] = {}
@@ -185,8 +187,9 @@ async def do_deploy(turn: Turn, data: dict) -> Reply:
     acting = await acting_devops(turn, doing="start this deployment")
     comment = (f"{said} from Microsoft Teams." if acting.person else
                f"{said} from Microsoft Teams by {turn.actor.name} (Entra object id {turn.actor.key}).")
-    locks = services.shared(StageLocks, lambda s: StageLocks())
-    async with locks.of(int_of(data, "release"), int_of(data, "stage_id")):
+    release_id, stage_id = int_of(data, "release"), int_of(data, "stage_id")
+    async with services.shared(StageLocks, lambda s: StageLocks()).of(release_id, stage_id), \
+            held(services, f"deploy:{release_id}:{stage_id}"):  # one start at a time here, and across instances
         release, run = await _stage_of(services, data)  # read afresh: started meanwhile is left alone
         _refusal(release, run, redeploy)
         started = await start_stage(acting, run, comment, release.definition)

@@ -101,6 +101,35 @@ async def until(predicate, what: str, bound: int = 1200) -> None:
     raise AssertionError(f"never happened: {what}")
 
 
+async def asked(instances: Instances, command: str) -> tuple[dict, str]:
+    """Says ``command`` and returns its confirmation card and the card's id. A slow answer (a loaded machine) comes
+    as a provisional card that the question replaces later, as Teams shows it: this waits for that."""
+    (message,) = [s for s in await instances.teams.say(command) if s.cards]
+    card_id, connector = message.activity_id, instances.teams.connector
+
+    def question() -> dict | None:
+        cards = [message.card] + [s.card for s in connector.sent
+                                  if s.kind == "update" and s.activity_id == card_id and s.cards]
+        return next((c for c in reversed(cards) if any(a.get("verb") == verbs.CONFIRM for a in card_actions(c))),
+                    None)
+
+    await until(lambda: question() is not None, f"the confirmation card of {command!r}")
+    return question(), card_id
+
+
+async def outcome_text(connector, answer: dict, card_id: str) -> str:
+    """What a Confirm click ended with: its answer, or, when the work took longer than a card action may (a loaded
+    machine), the card's update that replaced the "working on it" answer."""
+    if "Working on it" not in text_of(answer):
+        return text_of(answer)
+
+    def final() -> list[str]:
+        return [t for t in card_updates(connector, card_id) if "Working on it" not in t]
+
+    await until(lambda: bool(final()), "the confirmed work's outcome on its card", bound=2400)
+    return final()[-1]
+
+
 def instances_reached(proxy: RoundRobin, since: int, path: str) -> set[int]:
     return {p.instance for p in proxy.passed[since:] if p.path == path}
 
@@ -137,10 +166,10 @@ async def test_simultaneous_approve_clicks_on_both_instances_give_one_decision(i
 
 async def test_a_confirmation_clicked_on_both_instances_is_taken_once(instances, azureml_sandbox):
     teams, control = instances.teams, azureml_sandbox.control
-    (question,) = [s for s in await teams.say("repo create two-instances") if s.cards]
-    confirm = next(a for a in card_actions(question.card) if a.get("verb") == verbs.CONFIRM)
+    question, card_id = await asked(instances, "repo create two-instances")
+    confirm = next(a for a in card_actions(question) if a.get("verb") == verbs.CONFIRM)
     since, passed = control.last_seq(), len(instances.proxy.passed)
-    answers = await asyncio.gather(*(teams.click_action(confirm, card_id=question.activity_id) for _ in range(2)))
+    answers = await asyncio.gather(*(teams.click_action(confirm, card_id=card_id) for _ in range(2)))
     assert instances_reached(instances.proxy, passed, "/api/messages") == {0, 1}
     creates = [r for r in control.requests(since) if r["method"] == "POST" and r["path"].endswith("git/repositories")]
     assert len(creates) == 1
@@ -255,15 +284,15 @@ async def _create_held(instances: Instances, control, name: str, delay_ms: int):
     """`repo create <name>` confirmed through the proxy with its create held in the sandbox for ``delay_ms``;
     returns the card's id, the request log's seq before, the instance doing the work, and the click."""
     teams = instances.teams
-    (question,) = [s for s in await teams.say(f"repo create {name}") if s.cards]
-    confirm = next(a for a in card_actions(question.card) if a.get("verb") == verbs.CONFIRM)
+    question, card_id = await asked(instances, f"repo create {name}")
+    confirm = next(a for a in card_actions(question) if a.get("verb") == verbs.CONFIRM)
     since = control.last_seq()
     control.add_fault(method="POST", path_regex="git/repositories$", delay_ms=delay_ms, count=1)
     passed = len(instances.proxy.passed)
-    click = asyncio.ensure_future(teams.click_action(confirm, card_id=question.activity_id))
+    click = asyncio.ensure_future(teams.click_action(confirm, card_id=card_id))
     await until(lambda: control.faults() == [], "the create is held in the sandbox")
     doing = instances.bots[instances.proxy.passed[passed].instance]
-    return question.activity_id, since, doing, click
+    return card_id, since, doing, click
 
 
 def creates_of(control, since: int) -> list[dict]:
@@ -306,12 +335,13 @@ async def test_an_import_with_credentials_asked_on_one_instance_is_confirmed_on_
                                                                                           azureml_sandbox):
     teams, control = instances.teams, azureml_sandbox.control
     passed = len(instances.proxy.passed)
-    (question,) = [s for s in await teams.say(f"repo import https://college-bot:{GITHUB_TOKEN}@github.com/"
-                                              "college-org/private-models as private-models") if s.cards]
-    confirm = next(a for a in card_actions(question.card) if a.get("verb") == verbs.CONFIRM)
+    question, card_id = await asked(instances, f"repo import https://college-bot:{GITHUB_TOKEN}@github.com/"
+                                               "college-org/private-models as private-models")
+    confirm = next(a for a in card_actions(question) if a.get("verb") == verbs.CONFIRM)
     since = control.last_seq()
-    status, answer = await teams.click_action(confirm, card_id=question.activity_id)
-    assert [p.instance for p in instances.proxy.passed[passed:]] == [0, 1]  # asked on one, confirmed on the other
+    status, answer = await teams.click_action(confirm, card_id=card_id)
+    asked_on, confirmed_on = (p.instance for p in instances.proxy.passed[passed:])
+    assert asked_on != confirmed_on
     assert status == 200 and "no longer hold the credentials" not in text_of(answer)
     endpoints = [r for r in control.requests(since)
                  if r["method"] == "POST" and r["path"].lower().endswith("/serviceendpoint/endpoints")]
@@ -322,3 +352,21 @@ async def test_an_import_with_credentials_asked_on_one_instance_is_confirmed_on_
     assert request.parameters.service_endpoint_id
     stored = await instances.stored_text()
     assert "private-models" in stored and GITHUB_TOKEN not in stored  # sealed in the store, never in plain text
+
+
+async def test_two_confirmed_redeploys_of_one_stage_on_both_instances_start_it_once(instances, azureml_sandbox):
+    teams, control = instances.teams, azureml_sandbox.control
+    confirms = []
+    for _ in range(2):  # Alice asks twice (two cards, two confirmation tokens), then confirms both at once
+        question, card_id = await asked(instances, "redeploy 2 Dev")
+        confirms.append((next(a for a in card_actions(question) if a.get("verb") == verbs.CONFIRM), card_id))
+    since, passed = control.last_seq(), len(instances.proxy.passed)
+    # the first PATCH is held a moment: a start on the other instance not held back by the store's lease would go out
+    control.add_fault(method="PATCH", path_regex="/environments/", delay_ms=1500, count=1)
+    answers = await asyncio.gather(*(teams.click_action(action, card_id=card_id) for action, card_id in confirms))
+    assert instances_reached(instances.proxy, passed, "/api/messages") == {0, 1}
+    starts = [r for r in control.requests(since) if r["method"] == "PATCH" and "/environments/" in r["path"].lower()]
+    assert [r["status"] for r in starts] == [200]
+    texts = sorted([await outcome_text(instances.teams.connector, card, card_id)
+                    for (_status, card), (_action, card_id) in zip(answers, confirms, strict=True)])
+    assert "Already running" in texts[0] and "Deploying Dev of Release-2" in texts[1], texts
