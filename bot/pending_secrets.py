@@ -83,8 +83,8 @@ def check_keys(keys: Sequence[str]) -> None:
             Fernet(key.encode())
         except (ValueError, TypeError):
             raise ValueError(f"PENDING_SECRETS_KEY: key {position} is not a Fernet key (32 bytes, url-safe base64; "
-                             "make one with: python -c \"from cryptography.fernet import Fernet; "
-                             "print(Fernet.generate_key().decode())\")") from None
+                             "make one with: python3 -c \"import base64, os; "
+                             "print(base64.urlsafe_b64encode(os.urandom(32)).decode())\")") from None
 
 
 def secret_keeper(keys: Sequence[str]) -> SecretKeeper:

@@ -275,6 +275,8 @@ class Settings(BaseSettings):
                                                  self.applicationinsights_connection_string)]
         values.append(self.azure_storage_connection_string.get_secret_value())
         values.extend(self._storage_keys())
+        values.append(self.pending_secrets_key.get_secret_value())
+        values.extend(self.pending_secrets_keys)  # each key alone too
         if self._workspace is not None:
             values.append(self._workspace.client_secret)
         return [v for v in values if v]

@@ -36,7 +36,7 @@ param oauthAppId string
 @secure()
 param oauthAppSecret string
 
-@description('Fernet key(s), comma-separated, the first sealing: an import\'s credentials wait for its Confirm click sealed with it, so either instance can carry it out. Make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())". Stored in Key Vault as pending-secrets-key.')
+@description('Fernet key(s), comma-separated, the first sealing: an import\'s credentials wait for its Confirm click sealed with it, so either instance can carry it out. Make one with: python3 -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())". Stored in Key Vault as pending-secrets-key.')
 @secure()
 param pendingSecretsKey string
 

@@ -72,3 +72,9 @@ def test_keys_are_checked_without_repeating_them():
     assert settings.pending_secrets_keys == [NEW, OLD]
     assert isinstance(secret_keeper(settings.pending_secrets_keys), SealedSecrets)
     assert isinstance(secret_keeper([]), PendingSecrets)
+
+
+def test_the_keys_are_scrubbed_from_logs_like_every_secret():
+    settings = load_settings(_env_file=None, DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS=True,
+                             PENDING_SECRETS_KEY=f"{NEW},{OLD}")
+    assert {f"{NEW},{OLD}", NEW, OLD} <= set(settings.secrets())
