@@ -93,6 +93,18 @@ class ResumeScan:
         self._services = services
         self._clock = clock
         self._unsure: dict[str, tuple[float, float]] = {}  # intent id -> (next look, wait after that)
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Runs the looks in a task of its own (not in ``services.background``, whose idle it would never be)."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self.run(), name="resume interrupted work")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
 
     async def run(self) -> None:
         while True:

@@ -33,8 +33,11 @@ class Runtime:
     bot: CollegeBot
     adapter: EdgeAdapter
     scheduler: DigestScheduler | None = None  # scheduled digests (bot/scheduler.py)
+    resume: ResumeScan | None = None  # interrupted work, looked for now and then (bot/resume.py)
 
     async def close(self) -> None:
+        if self.resume is not None:
+            await self.resume.close()
         if self.scheduler is not None:
             await self.scheduler.close()
         await self.services.background.close()
@@ -75,7 +78,8 @@ async def build_runtime(settings: Settings) -> Runtime:
     services.messenger = BotMessenger(adapter, store, settings.app_id)
     # confirmed work a crash interrupted, here or on another instance: checked, then finished or reported on its
     # card (bot/resume.py); at start and then every half lease
-    services.background.start("resume interrupted work", ResumeScan(services).run())
+    resume = ResumeScan(services)
+    resume.start()
     scheduler = DigestScheduler(services, proactive_delivery(services))
     scheduler.start()  # its first look at the schedules sends a digest missed while the bot was down (grace: 6 h)
-    return Runtime(services=services, bot=handler, adapter=adapter, scheduler=scheduler)
+    return Runtime(services=services, bot=handler, adapter=adapter, scheduler=scheduler, resume=resume)

@@ -81,7 +81,9 @@ async def instances(tmp_path, azureml_sandbox, azurite_blob, connector, aiohttp_
            "STORE_URL": store_url, "AZURE_STORAGE_CONNECTION_STRING": CONNECTION_STRING,
            "BOT_PUBLIC_URL": public, "DIGEST_TICK_SECONDS": str(TICK_S), "LEASE_SECONDS": str(LEASE_S),
            "PENDING_SECRETS_KEY": Fernet.generate_key().decode()}  # one key for both, from Key Vault in Azure
-    bots = [BotProcess(tmp_path, env, name=f"instance-{n}", port=port) for n, port in enumerate(ports)]
+    # each instance its own disk, as in App Service (the SDK's cache of API locations is a file written as read)
+    bots = [BotProcess(tmp_path, {**env, "AZURE_DEVOPS_CACHE_DIR": str(tmp_path / f"sdk-cache-{n}")},
+                       name=f"instance-{n}", port=port) for n, port in enumerate(ports)]
     try:
         await asyncio.gather(*(bot.start() for bot in bots))
         async with aiohttp.ClientSession(base_url=public) as http:

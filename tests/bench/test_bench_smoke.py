@@ -122,3 +122,14 @@ def test_telemetry_cost_runs_end_to_end() -> None:
     for heading in ("echo bot (floor)", "College Bot, no telemetry", "College Bot, telemetry", "start-up to /healthz",
                     "idle RSS", "ingestion stand-in accepted", "us off"):
         assert heading in result.stdout, result.stdout
+
+
+def test_instances_runs_end_to_end() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.instances", "--rounds", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=400, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for heading in ("| SQLite |", "| Azure Blob (Azurite) |", "Blob store requests per click", "LEASE_SECONDS",
+                    "kill to digest", "digests per round"):
+        assert heading in result.stdout, result.stdout
