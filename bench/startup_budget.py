@@ -3,18 +3,22 @@ RSS idle <= 250 MB).
 
     python -m bench.startup_budget [--starts 3] [--idle-s 5]
 
-Starts the sandbox once and, --starts times each, College Bot with every setting the sandbox prints (Azure DevOps,
-Azure ML over HTTPS with its own CA and blob endpoint, per-user sign-in: OAUTH_CONNECTION_NAME and the token service
-stand-in; and BOT_PUBLIC_URL, so service hooks are on) and the bare botbuilder echo bot, one process at a time on
-loopback. For each start: seconds from spawning the process to its first 200 from /healthz, then its resident
-memory after --idle-s seconds without traffic. Prints the medians (and the worst start) and the names of the
-settings used, never their values. Prints numbers only.
+Starts the sandbox, Azurite and an Application Insights ingestion stand-in once and, --starts times each, College
+Bot with every setting the sandbox prints (Azure DevOps, Azure ML over HTTPS with its own CA and blob endpoint,
+per-user sign-in: OAUTH_CONNECTION_NAME and the token service stand-in), BOT_PUBLIC_URL (service hooks on), the Azure
+Blob store on Azurite (STORE_URL=azblob://..., one container for every start, as a restarted instance finds it),
+telemetry (APPLICATIONINSIGHTS_CONNECTION_STRING to the loopback stand-in) and PENDING_SECRETS_KEY, as it runs in
+Azure; and the bare botbuilder echo bot, one process at a time on loopback. For each start: seconds from spawning the
+process to its first 200 from /healthz, then its resident memory after --idle-s seconds without traffic. Prints the
+medians (and the worst start) and the names of the settings used, never their values. Prints numbers only.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import os
 import statistics
 import tempfile
 import time
@@ -24,6 +28,8 @@ from aiohttp import ClientSession
 
 from bench.devops_latency import spawn_college_bot, start_sandbox, stop_sandbox
 from bench.help_latency import Proc, proc_status, spawn_bot, wait_healthy
+from bench.ingestion_sink import IngestionSink
+from sandbox.azureml.azurite import Azurite
 
 BUDGET_START_S = 2.0
 BUDGET_RSS_MB = 250.0
@@ -43,9 +49,19 @@ async def measure(session: ClientSession, spawn, idle_s: float) -> tuple[float, 
 
 async def run(args: argparse.Namespace, workdir: Path) -> dict:
     sandbox, env = start_sandbox()
-    env["BOT_PUBLIC_URL"] = "http://127.0.0.1:9"  # service hooks on (loopback is allowed over http)
-    settings = sorted(k for k in env if k != "SANDBOX_CONTROL_URL")
+    azurite, sink = Azurite(), IngestionSink()
     try:
+        (workdir / "azurite").mkdir()
+        blob = (await azurite.start(workdir / "azurite")).removeprefix("http://")
+        await sink.start()
+        env.update({
+            "BOT_PUBLIC_URL": "http://127.0.0.1:9",  # service hooks on (loopback is allowed over http)
+            "STORE_URL": f"azblob://{blob}/devstoreaccount1/college-bot",
+            "AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true",
+            "APPLICATIONINSIGHTS_CONNECTION_STRING": sink.connection_string,
+            "PENDING_SECRETS_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        })
+        settings = sorted(k for k in env if k != "SANDBOX_CONTROL_URL")
         results: dict[str, list[tuple[float, float]]] = {"echo": [], "college": []}
         async with ClientSession() as session:
             for i in range(args.starts):  # alternate, so both see the same machine load
@@ -56,6 +72,8 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict:
                     session, lambda: spawn_college_bot(workdir, env, devops_only=False), args.idle_s))
         return {"results": results, "settings": settings}
     finally:
+        await sink.stop()
+        await azurite.stop()
         stop_sandbox(sandbox)
 
 

@@ -15,6 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_PAT = "pat-value-that-must-not-appear-anywhere"
+SEAL_KEY = "c2VhbC1rZXktdGhhdC1tdXN0LW5vdC1hcHBlYXIhISE="  # a Fernet key (32 bytes) that must not appear either
 
 
 def run_app(env: dict[str, str], tmp_path: Path) -> subprocess.Popen:
@@ -47,7 +48,7 @@ def test_local_mode_announces_itself_listens_on_loopback_and_logs_no_secret(tmp_
     port = free_port()
     process = run_app({"DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS": "true", "PORT": str(port),
                        "AZURE_DEVOPS_ORG_URL": "http://127.0.0.1:9/college", "AZURE_DEVOPS_PAT": SECRET_PAT,
-                       "STORE_URL": f"sqlite:///{tmp_path}/bot.db"}, tmp_path)
+                       "STORE_URL": f"sqlite:///{tmp_path}/bot.db", "PENDING_SECRETS_KEY": SEAL_KEY}, tmp_path)
     try:
         deadline = time.monotonic() + 30
         health = None
@@ -59,7 +60,8 @@ def test_local_mode_announces_itself_listens_on_loopback_and_logs_no_secret(tmp_
                 time.sleep(0.05)
         assert health == {"version": health["version"], "auth": "off", "backend": "sandbox",
                           "backends": {"azure_devops": "sandbox"},
-                          "decisions": {"identity": "the bot's identity", "why": "OAUTH_CONNECTION_NAME is not set"}}
+                          "decisions": {"identity": "the bot's identity", "why": "OAUTH_CONNECTION_NAME is not set"},
+                          "pending_secrets": "sealed"}
         listening = Path("/proc/net/tcp").read_text().splitlines()[1:]
         ours = [line.split()[1] for line in listening if line.split()[1].endswith(f":{port:04X}")]
         assert ours and all(address.startswith("0100007F:") for address in ours), ours  # 127.0.0.1 only
@@ -69,7 +71,7 @@ def test_local_mode_announces_itself_listens_on_loopback_and_logs_no_secret(tmp_
     assert "AUTHENTICATION IS OFF" in err
     first = json.loads(err.splitlines()[0])
     assert first["level"] == "WARNING"
-    assert SECRET_PAT not in err + out
+    assert SECRET_PAT not in err + out and SEAL_KEY not in err + out
 
 
 async def test_work_in_another_process_runs_through_the_services_and_stops_with_the_bot(teams):
