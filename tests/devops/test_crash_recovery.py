@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 import pytest
@@ -58,13 +58,15 @@ def text_of(card: dict) -> str:
     return " ".join(card_texts(card))
 
 
-async def crash_during_create(bot_process, connector, devops_sandbox, name: str, hold: dict) -> tuple[str, int]:
-    """Asks for `repo create <name>`, holds one of its calls in the sandbox (``hold``: a fault rule), clicks
-    Confirm, kills the bot (SIGKILL) while that call is held, and starts it again. Returns (card id, log seq)."""
+async def crash_during_confirm(bot_process, connector, devops_sandbox, command: str, hold: dict, *,
+                               before_restart: Callable[[], Awaitable[None]] | None = None) -> tuple[str, int]:
+    """Says ``command``, holds one of its calls in the sandbox (``hold``: a fault rule), clicks Confirm, kills the
+    bot (SIGKILL) while that call is held, runs ``before_restart`` and starts the bot again. Returns (card id, log
+    seq before the click)."""
     url = await bot_process.start()
     async with aiohttp.ClientSession(base_url=url) as http:
         teams = TeamsClient(http, connector, connector.url)
-        (message,) = [s for s in await teams.say(f"repo create {name}") if s.cards]
+        (message,) = [s for s in await teams.say(command) if s.cards]
         confirm = next(a for a in card_actions(message.card) if a.get("verb") == verbs.CONFIRM)
         since = devops_sandbox.last_seq()
         devops_sandbox.add_fault(**hold, count=1)
@@ -73,8 +75,15 @@ async def crash_during_create(bot_process, connector, devops_sandbox, name: str,
         bot_process.kill()
         with contextlib.suppress(aiohttp.ClientError, AssertionError):
             await click
+    if before_restart is not None:
+        await before_restart()
     await bot_process.start()
     return message.activity_id, since
+
+
+async def crash_during_create(bot_process, connector, devops_sandbox, name: str, hold: dict) -> tuple[str, int]:
+    """`repo create <name>` through ``crash_during_confirm``."""
+    return await crash_during_confirm(bot_process, connector, devops_sandbox, f"repo create {name}", hold)
 
 
 def updates_of(connector, card_id: str) -> list[dict]:
@@ -131,22 +140,12 @@ async def test_a_second_click_after_the_restart_finds_the_work_done_not_a_new_on
 
 async def test_work_that_cannot_be_checked_after_the_restart_is_said_once_and_finished_later(bot_process, connector,
                                                                                             devops_sandbox):
-    url = await bot_process.start()
-    async with aiohttp.ClientSession(base_url=url) as http:
-        teams = TeamsClient(http, connector, connector.url)
-        (message,) = [s for s in await teams.say("repo create crash-unsure") if s.cards]
-        confirm = next(a for a in card_actions(message.card) if a.get("verb") == verbs.CONFIRM)
-        since = devops_sandbox.last_seq()
-        devops_sandbox.add_fault(method="POST", path_regex="git/repositories$", delay_ms=1500, count=1)
-        click = asyncio.ensure_future(teams.click_action(confirm, card_id=message.activity_id))
-        await until(lambda: held(devops_sandbox), "the create was held")
-        bot_process.kill()
-        with contextlib.suppress(aiohttp.ClientError, AssertionError):
-            await click
-    # Azure DevOps is unreachable for the check after the restart: the card says so once, the bot looks again later
-    devops_sandbox.add_fault(method="GET", path_regex="git/repositories/crash-unsure", status=503)
-    await bot_process.start()
-    card_id = message.activity_id
+    async def unreachable() -> None:  # Azure DevOps is down for the check after the restart
+        devops_sandbox.add_fault(method="GET", path_regex="git/repositories/crash-unsure", status=503)
+
+    card_id, since = await crash_during_confirm(
+        bot_process, connector, devops_sandbox, "repo create crash-unsure",
+        {"method": "POST", "path_regex": "git/repositories$", "delay_ms": 1500}, before_restart=unreachable)
 
     def unsure() -> list[str]:
         return [t for t in map(text_of, updates_of(connector, card_id)) if "Not sure it was done" in t]

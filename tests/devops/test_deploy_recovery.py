@@ -4,16 +4,8 @@ card follows the stage to the end."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
-import aiohttp
-
-from cards import verbs
 from tests.devops import test_crash_recovery
-from tests.devops.test_crash_recovery import held, text_of, until, updates_of
-from tests.harness.cards import card_actions
-from tests.harness.teams import TeamsClient
+from tests.devops.test_crash_recovery import crash_during_confirm, text_of, until, updates_of
 
 bot_process = test_crash_recovery.bot_process  # the bot as its own process, to be killed for real
 
@@ -28,21 +20,13 @@ def dev_of_release_2(devops_sandbox):
 
 
 async def test_killed_after_azure_devops_received_the_start(bot_process, connector, devops_sandbox):
-    url = await bot_process.start()
-    async with aiohttp.ClientSession(base_url=url) as http:
-        teams = TeamsClient(http, connector, connector.url)
-        (message,) = [s for s in await teams.say("redeploy 2 Dev") if s.cards]
-        confirm = next(a for a in card_actions(message.card) if a.get("verb") == verbs.CONFIRM)
-        since = devops_sandbox.last_seq()
-        devops_sandbox.add_fault(method="PATCH", path_regex="/environments/", delay_ms=1500, count=1)
-        click = asyncio.ensure_future(teams.click_action(confirm, card_id=message.activity_id))
-        await until(lambda: held(devops_sandbox), "the PATCH was held")
-        bot_process.kill()
-        with contextlib.suppress(aiohttp.ClientError, AssertionError):
-            await click
-    await until(lambda: dev_of_release_2(devops_sandbox).deploy_steps[-1].attempt == 2, "the held PATCH took effect")
-    await bot_process.start()
-    card_id = message.activity_id
+    async def took_effect() -> None:
+        await until(lambda: dev_of_release_2(devops_sandbox).deploy_steps[-1].attempt == 2,
+                    "the held PATCH took effect")
+
+    card_id, since = await crash_during_confirm(
+        bot_process, connector, devops_sandbox, "redeploy 2 Dev",
+        {"method": "PATCH", "path_regex": "/environments/", "delay_ms": 1500}, before_restart=took_effect)
     await until(lambda: any("Finished after the bot restarted" in text_of(c) for c in updates_of(connector, card_id)),
                 "the card shows the resumed deployment")
     devops_sandbox.advance_clock(70)
