@@ -15,12 +15,13 @@ import asyncio
 import hashlib
 import logging
 import secrets
-from collections.abc import Awaitable
+from collections.abc import Coroutine
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.authorization import authorize
 from bot.errors import NotAllowed, UserFacingError
+from bot.logging_setup import current_correlation_id
 from bot.progress import answer_soon, shared
 from bot.router import OperationSpec
 from bot.store import ConfirmationToken, DuplicateIntent, WorkIntent, WorkOutcome
@@ -106,6 +107,9 @@ async def confirm(turn: Turn, token_value: str) -> Reply:
     # work that is alive on another, and a second click on another instance finds it taken
     lease = await take(services, work_lease(intent.id))
     if lease is None:
+        if await services.store.get_work(intent.id) is None:  # a click a moment ago that never got as far
+            return Reply(card=closed_card("Busy", "Another click on this card is being taken. If nothing happens, "
+                                          "click Confirm again in a minute."))
         return Reply(card=closed_card("Nothing to confirm", "This request is already being handled."))
     try:
         try:  # recorded before anything is done: the journal, not the token, says whether this work has begun
@@ -122,10 +126,14 @@ async def confirm(turn: Turn, token_value: str) -> Reply:
     except BaseException:
         await asyncio.shield(lease.release())
         raise
+    secrets = {k: v for k, v in payload["data"].items() if k in SECRET_KEYS}  # for this run only, never journaled
     return await answer_soon(
-        turn, released_after(lease, run_confirmed(turn, spec, intent)),
+        turn, released_after(lease, run_confirmed(turn, spec, intent, secrets=secrets)),
         lambda: Reply(card=working_card(payload["title"], turn.actor.name, now)),
         name=f"confirmed {operation}", within_s=services.pacing.confirmed_within_s, share=True)
+
+
+SECRET_KEYS = frozenset({"secret"})  # keys of an operation's data that hold a secret's reference
 
 
 def work_lease(intent_id: str) -> str:
@@ -133,11 +141,33 @@ def work_lease(intent_id: str) -> str:
     return f"work:{intent_id}"
 
 
-async def released_after(lease: Lease, work: Awaitable[Reply]) -> Reply:
+async def released_after(lease: Lease, work: Coroutine[Any, Any, Reply]) -> Reply:
+    """Runs the confirmed work under its lease. Its outcome recorded, the lease is freed. Cancelled (the instance is
+    stopping) or failed unexpectedly, it is only no longer renewed: it expires by itself, so calls still in flight
+    land before another instance looks. Lost while the work runs (this instance could not renew it in time, so
+    another may take the work over), the work is stopped here and left to that instance."""
+    task = asyncio.ensure_future(work)
+    lost = asyncio.ensure_future(lease.lost.wait())
     try:
-        return await work
+        await asyncio.wait({task, lost}, return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:
+        task.cancel()
+        lease.abandon()
+        raise
     finally:
-        await asyncio.shield(lease.release())
+        lost.cancel()
+    if not task.done():
+        task.cancel()
+        lease.abandon()
+        log.warning("confirmed work stopped: its lease was lost, so another instance finishes it",
+                    extra={"lease": lease.name})
+        return Reply(card=closed_card("Still being done", "The bot could not keep hold of this work, so another of "
+                                      "its instances finishes it and shows the outcome here."))
+    if task.cancelled() or task.exception() is not None:
+        lease.abandon()
+        return task.result()  # raises
+    await lease.release()
+    return task.result()
 
 
 def intent_id(token_value: str) -> str:
@@ -146,32 +176,41 @@ def intent_id(token_value: str) -> str:
 
 
 def _intent(turn: Turn, pending: ConfirmationToken, now: datetime) -> WorkIntent:
-    """What the journal keeps to finish the work without the person: the operation's data (which never holds a
-    secret: those stay in memory, by reference), who confirmed it with which roles, where its card is."""
+    """What the journal keeps to finish the work without the person: the operation's data without its secrets (a
+    secret's reference, even sealed, goes to the live run only), who confirmed it with which roles, where its card
+    is. Work resumed after a crash so asks again for what needs a secret."""
     actor = turn.actor
+    data = {k: v for k, v in pending.payload["data"].items() if k not in SECRET_KEYS}
     return WorkIntent(
         id=intent_id(pending.token), operation=pending.operation, requested_by=actor.key,
         conversation_id=turn.where.conversation_id,
         card_activity_id=turn.action.card_activity_id if turn.action else "", at=now,
-        data={"data": pending.payload["data"], "title": pending.payload["title"], "requester": actor.name,
+        data={"data": data, "title": pending.payload["title"], "requester": actor.name,
               "channel_user_id": actor.channel_user_id, "aad_object_id": actor.aad_object_id,
               "tenant_id": actor.tenant_id, "conversation_type": turn.where.conversation_type,
               "roles": sorted(turn.roles)})
 
 
 async def run_confirmed(turn: Turn, spec: OperationSpec, intent: WorkIntent, *, note: str = "",
-                        took_effect: Reply | None = None) -> Reply:
+                        took_effect: Reply | None = None, secrets: dict[str, Any] | None = None) -> Reply:
     """Runs the confirmed operation (unless ``took_effect`` already holds its outcome), records the outcome in the
-    journal and the audit, and stamps its card with who confirmed it and when (and ``note``)."""
+    journal and the audit, and stamps its card with who confirmed it and when (and ``note``). An unexpected error is
+    recorded as the outcome too ("failed", with its reference), so the work is not run again, then raised."""
     services = turn.services
     data = intent.data["data"]
     outcome, detail = "ok", note
     try:
-        resumed = {**data, "resumed": True} if note else data  # a handler may say what it finds done already
+        resumed = {**data, "resumed": True} if note else {**data, **(secrets or {})}  # resumed: handlers may say
         result: Reply = took_effect if took_effect is not None else await spec.handler(turn, resumed)
     except UserFacingError as exc:
         outcome, detail = "failed", exc.message
         result = Reply(card=error_card(exc.title, exc.message, exc.next_step))
+    except Exception:
+        detail = f"unexpected error (reference {current_correlation_id()})"
+        await services.store.record_outcome(intent.id, WorkOutcome("failed", services.clock(), detail))
+        await services.audit.record(turn.actor, spec.name, outcome="failed", target=_target(data),
+                                    conversation_id=turn.where.conversation_id, detail=detail)
+        raise
     await services.store.record_outcome(intent.id, WorkOutcome(outcome, services.clock(), detail[:500]))
     await services.audit.record(turn.actor, spec.name, outcome=outcome, target=_target(data),
                                 conversation_id=turn.where.conversation_id, detail=detail[:500])

@@ -42,6 +42,7 @@ class Result(StrEnum):
     GONE = "gone"  # 403/404: the bot is not (or no longer) in the conversation
     UNREACHABLE = "unreachable"  # no conversation reference stored
     FAILED = "failed"  # anything else, after the connector retries
+    WITHDRAWN = "withdrawn"  # not sent: the sender found, right before sending, that it is no longer its to send
 
 
 @dataclass(frozen=True)
@@ -93,12 +94,16 @@ class ProactiveDelivery:
                 wait = max(wait, recent[-allowed] + window - now)
         return wait
 
-    async def deliver(self, conversation_id: str, reply: Reply) -> Delivered:
-        """Sends ``reply`` to the conversation when its pace allows; the outcome, never an exception for a refusal."""
+    async def deliver(self, conversation_id: str, reply: Reply, *,
+                      still_ours: Callable[[], Awaitable[bool]] | None = None) -> Delivered:
+        """Sends ``reply`` to the conversation when its pace allows; the outcome, never an exception for a refusal.
+        ``still_ours`` is asked right before sending (after any wait for the pace): False withdraws it."""
         lane = self._lanes.setdefault(conversation_id, _Lane())
         async with lane.lock:
             while (wait := self._wait_for(lane, self._clock())) > 0:
                 await self._sleep(wait)
+            if still_ours is not None and not await still_ours():
+                return Delivered(Result.WITHDRAWN)
             lane.sent_at.append(self._clock())
             try:
                 activity_id = await self._messenger.send(conversation_id, reply)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import timedelta
 
 from bot.activity import Actor, CardAction, Where
 from bot.confirmations import run_confirmed, work_lease
@@ -121,10 +122,11 @@ class ResumeScan:
         never stops the others. Returns how many it took over."""
         services = self._services
         taken = 0
+        young = services.clock() - timedelta(seconds=services.settings.lease_s)
         for intent in await services.store.unfinished_intents():
             next_look, wait = self._unsure.get(intent.id, (0.0, services.settings.lease_s))
-            if self._clock() < next_look:
-                continue
+            if self._clock() < next_look or intent.at > young:
+                continue  # looked at lately; or too young to be orphaned (an instance of a version without leases)
             async with attempt(services, work_lease(intent.id)) as lease:
                 if lease is None:
                     continue  # being done by its instance (or taken over by another)

@@ -9,10 +9,12 @@ the grace period, and skipped otherwise (the next one then covers the whole time
 Once across instances: a conversation's digest is made and sent under the store's lease ``digest:<conversation>``
 (bot/store_lease.py), taken without waiting: an instance that finds it held leaves the digest to its holder. The
 holder reads the schedule afresh (another instance may have sent it since the list was read), makes the card,
-checks it still holds the lease, sends it, and only then marks the due time sent (``claim_digest``). So an
-instance that dies mid-digest leaves the due time unmarked and its lease expiring (``LEASE_SECONDS``); the
-next instance to look after that sends it, once. The one window left is between Teams' 200 and the store's mark, a
-single store write: a holder killed in it has sent the digest, and the next one sends it again.
+checks right before sending (after any wait for the conversation's pace) that it still holds the lease, sends it,
+and only then marks the due time sent (``claim_digest``, tried again for a few seconds while the lease holds). So
+an instance that dies mid-digest leaves the due time unmarked and its lease expiring (``LEASE_SECONDS``); the next
+instance to look after that sends it, once. The window left is between Teams' 200 and the store's mark: a holder
+killed in it, or a store away for longer than the mark's retries, has sent the digest, and the next one sends it
+again (logged as an error).
 
 Sending goes through bot/proactive_delivery.py, all conversations at once, each at its own pace: a conversation
 that removed the bot (403/404) has its schedule paused, with the reason ``digest status`` shows there.
@@ -33,13 +35,14 @@ from bot.digests import digest_reply
 from bot.errors import UserFacingError
 from bot.proactive_delivery import Delivered, ProactiveDelivery, Result, pause_unreachable
 from bot.store import DigestSchedule
-from bot.store_lease import attempt
+from bot.store_lease import Lease, attempt
 
 log = logging.getLogger(__name__)
 
 TICK_S = 30.0
 GRACE = timedelta(hours=6)
 MAX_PERIOD = timedelta(days=7)
+MARK_RETRY_S = (0.5, 1.0, 2.0, 4.0)  # marking a sent digest, tried again after these pauses
 
 
 def rule_of(schedule: DigestSchedule) -> Recurrence:
@@ -123,14 +126,28 @@ class DigestScheduler:
             if fresh is None or due_now(fresh, now) != due:
                 return None  # sent since the list was read (another tick or instance), paused or switched off
             reply = await self._content_for(conversation, period_start(fresh, due), now, made)
-            if not await lease.keep():
+            outcome = await self._delivery.deliver(conversation, reply, still_ours=lease.keep)
+            if outcome.result is Result.WITHDRAWN:
                 log.warning("digest lease lost before sending; its new holder sends it",
                             extra={"conversation": conversation, "due": due.isoformat()})
                 return None
-            outcome = await self._delivery.deliver(conversation, reply)
-            await self._services.store.claim_digest(conversation, due)  # sent: marked only now (module docstring)
+            await self._mark_sent(lease, conversation, due)
         await self._report(conversation, due, outcome)
         return conversation, outcome
+
+    async def _mark_sent(self, lease: Lease, conversation: str, due: datetime) -> None:
+        """Marks the due time sent, tried again while the lease is ours (a store blip must not send it twice)."""
+        for pause in (*MARK_RETRY_S, None):
+            try:
+                await self._services.store.claim_digest(conversation, due)
+                return
+            except Exception as exc:  # noqa: BLE001 (any store failure: tried again, then logged and left)
+                if pause is None or not lease.valid:
+                    log.error("digest sent but not marked sent: it may be sent again",
+                              extra={"conversation": conversation, "due": due.isoformat(),
+                                     "reason": type(exc).__name__})
+                    return
+                await asyncio.sleep(pause)
 
     async def _content_for(self, conversation: str, start: datetime, now: datetime,
                            made: dict[datetime, asyncio.Task[Reply]]) -> Reply:

@@ -187,6 +187,7 @@ async def test_a_list_azure_devops_refuses_is_named_and_the_rest_still_shows(ml_
     text = text_of(await ml_bot.ask("digest now"))
     assert "Not read this time: release approvals" in text
     assert "**Release-3**" in text and "tinyyolo-edge-deploy run 20261128.1" in text  # the other lists
+    azureml_sandbox.control.clear_faults()  # (else the approvals' 403 may be the first refusal to come back)
     azureml_sandbox.control.add_fault(path_regex="_apis/", status=401)  # nothing can be read: the error card
     refused = await ml_bot.ask("digest now")
     assert "status 401" in text_of(refused) and "Next step" in text_of(refused) and "Digest" not in text_of(refused)

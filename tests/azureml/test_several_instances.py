@@ -37,7 +37,7 @@ CHANNEL = where("channel", "alice").conversation_id
 CAROL_APPROVAL = {"approval": 3, "release": 2}  # pending for Carol in the sandbox's seeded world
 GITHUB_TOKEN = "ghp_sandboxCollegeBot0000000000000000000"  # sandbox/world/credentials.json
 TICK_S = 0.2  # each instance looks at the schedules this often
-LEASE_S = 2  # a digest lease unrenewed for this long is taken over
+LEASE_S = 4  # a lease unrenewed for this long is taken over (renewed every third of it: room for a loaded CI)
 
 
 def text_of(card: dict) -> str:
@@ -177,8 +177,8 @@ async def test_a_confirmation_clicked_on_both_instances_is_taken_once(instances,
     assert len(creates) == 1
     git = control.connection().clients_v7_1.get_git_client()
     assert [r.name for r in git.get_repositories("College")].count("two-instances") == 1
-    texts = sorted(text_of(card) for _, card in answers)
-    assert sum("Created two-instances" in t for t in texts) <= 1 and any("already" in t.lower() for t in texts), texts
+    texts = [await outcome_text(instances.teams.connector, card, card_id) for _, card in answers]
+    assert sum("Created two-instances" in t for t in texts) == 1 and any("already" in t.lower() for t in texts), texts
 
 
 async def _schedule_due_now(instances: Instances) -> datetime:
@@ -241,10 +241,12 @@ async def test_an_instance_killed_mid_digest_leaves_it_to_the_other_which_sends_
             return (await store.get_schedule(CHANNEL)).last_due == due
 
         await until(sent_by_survivor, "the other instance took the digest over and sent it")
-        taken_over = await store.lease_holder(f"digest:{CHANNEL}", datetime.now(UTC))
+        async def released() -> bool:  # by the survivor, once sent and marked
+            return await store.lease_holder(f"digest:{CHANNEL}", datetime.now(UTC)) is None
+
+        await until(released, "the survivor released the digest's lease")
     finally:
         await store.close()
-    assert taken_over is None  # released by the survivor once sent
     await asyncio.sleep(10 * TICK_S)
     assert len(digests_to_channel(connector)) == 1
     assert "scheduled digest sent" in survivor.log() and "scheduled digest sent" not in killed.log()
@@ -307,7 +309,7 @@ def card_updates(connector, card_id: str) -> list[str]:
 
 async def test_work_in_flight_on_one_instance_is_not_taken_over_by_the_other(instances, connector, azureml_sandbox):
     control = azureml_sandbox.control
-    card_id, since, doing, click = await _create_held(instances, control, "slow-but-alive", delay_ms=4 * LEASE_S * 1000)
+    card_id, since, doing, click = await _create_held(instances, control, "slow-but-alive", delay_ms=3 * LEASE_S * 1000)
     # meanwhile the other instance looks for interrupted work every half lease: this one's lease is renewed
     await click
     await until(lambda: any("Created slow-but-alive" in t for t in card_updates(connector, card_id)),
@@ -344,7 +346,9 @@ async def test_an_import_with_credentials_asked_on_one_instance_is_confirmed_on_
     status, answer = await teams.click_action(confirm, card_id=card_id)
     asked_on, confirmed_on = (p.instance for p in instances.proxy.passed[passed:])
     assert asked_on != confirmed_on
-    assert status == 200 and "no longer hold the credentials" not in text_of(answer)
+    outcome = await outcome_text(teams.connector, answer, card_id)
+    assert status == 200 and ("Importing into private-models" in outcome or "Imported private-models" in outcome)
+    assert "no longer hold the credentials" not in outcome, outcome
     endpoints = [r for r in control.requests(since)
                  if r["method"] == "POST" and r["path"].lower().endswith("/serviceendpoint/endpoints")]
     assert len(endpoints) == 1  # the credentials went into the import's temporary service connection
