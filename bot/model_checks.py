@@ -15,6 +15,7 @@ from bot.services.azureml.backend import AZURE_ML
 from bot.services.azureml.model_checks import ModelChecks
 from bot.services.azureml.registry import model_version
 from bot.services.devops.model import Release, ShippedArtifact
+from bot.store_lease import preferably_held
 
 Verdicts = dict[tuple[str, str], dict[str, Any] | None]
 
@@ -30,8 +31,11 @@ def model_checks(services: Services) -> ModelChecks:
 
     def make(s: Services) -> ModelChecks:
         limits = Limits(wall_s=settings.model_check_timeout_s, rss_bytes=rss, address_space_bytes=4 * rss + 2048 * MIB)
+        # one check of a file at a time across instances: another waits for it (at most a check's time limit),
+        # then finds its result in the store
         return ModelChecks(s.client(AZURE_ML), s.store, s.isolation, limits=limits,
-                           cache_dir=Path(tempfile.gettempdir()) / "college-bot-models", clock=s.clock)
+                           cache_dir=Path(tempfile.gettempdir()) / "college-bot-models", clock=s.clock,
+                           exclusive=lambda name: preferably_held(s, name, wait_s=settings.model_check_timeout_s + 30))
 
     return services.shared(ModelChecks, make)
 

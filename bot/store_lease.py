@@ -181,3 +181,27 @@ async def held(services: Services, name: str, *, ttl: timedelta | None = None, w
         yield lease
     finally:
         await lease.release()
+
+
+@asynccontextmanager
+async def preferably_held(services: Services, name: str, *, wait_s: float, poll_s: float = 0.5
+                          ) -> AsyncIterator[bool]:
+    """Holds the lease ``name`` for the block if it can within ``wait_s`` (yields True), else goes on without it
+    (False): for work that is only wasteful, never wrong, when done twice (a model check another instance is
+    running, which the block then usually finds done)."""
+    lease = Lease(services, name)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_s
+    got = False
+    try:
+        while not (got := await lease.acquire()) and loop.time() < deadline:
+            await asyncio.sleep(poll_s)
+    except Exception as exc:  # noqa: BLE001 (the store away: the work goes on without the lease)
+        log.warning("lease not taken; going on without it", extra={"lease": name, "reason": type(exc).__name__})
+    if got:
+        lease.renew_in_background()
+    try:
+        yield got
+    finally:
+        if got:
+            await lease.release()

@@ -376,3 +376,18 @@ async def test_two_confirmed_redeploys_of_one_stage_on_both_instances_start_it_o
     texts = sorted([await outcome_text(instances.teams.connector, card, card_id)
                     for (_status, card), (_action, card_id) in zip(answers, confirms, strict=True)])
     assert "Already running" in texts[0] and "Deploying Dev of Release-2" in texts[1], texts
+
+
+async def test_a_model_version_asked_for_on_both_instances_at_once_is_checked_once(instances, connector):
+    teams = instances.teams
+    passed = len(instances.proxy.passed)
+    await asyncio.gather(teams.say("model TinyYOLO 1"), teams.say("model TinyYOLO 1", who="bob"))
+    assert instances_reached(instances.proxy, passed, "/api/messages") == {0, 1}
+
+    def verdicts() -> dict[str, str]:  # the newest card in each conversation (an update replaces a progress card)
+        return {s.conversation_id: text_of(s.card) for s in connector.sent if s.cards}
+
+    await until(lambda: len(verdicts()) == 2 and all("passes its test data" in t for t in verdicts().values()),
+                "both people see the verdict", bound=2400)
+    started = sum(bot.log().count("model check started") for bot in instances.bots)
+    assert started == 1  # one instance checked the file; the other waited for it and read its result

@@ -13,11 +13,13 @@ process with a time and a memory limit (bot.isolation), and the result kept by t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import shutil
 import tempfile
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -66,7 +68,9 @@ class ModelChecks:
     """Check results of the workspace's model versions (see the module docstring)."""
 
     def __init__(self, azureml: AzureMLClient, store: ModelCheckResults, runner: IsolatedRunner, *, limits: Limits,
-                 cache_dir: Path, clock: Callable[[], datetime]) -> None:
+                 cache_dir: Path, clock: Callable[[], datetime],
+                 exclusive: Callable[[str], AbstractAsyncContextManager[object]] | None = None) -> None:
+        self._exclusive = exclusive or (lambda _name: contextlib.nullcontext())  # across instances (bot/model_checks)
         self._azureml = azureml
         self._store = store
         self._runner = runner
@@ -129,13 +133,19 @@ class ModelChecks:
             shutil.rmtree(workdir, ignore_errors=True)
 
     async def _check_file(self, folder: Path, model: Path, sha256: str, version: ModelVersion) -> dict[str, Any]:
-        with telemetry.span("model_check", model=version.name, version=version.version) as span, \
-                telemetry.timed(telemetry.MODEL_CHECK_DURATION) as measured:
-            measured["verdict"] = "error"
-            result = await self._run_checker(folder, model, sha256, version)
-            measured["verdict"] = str(result.get("verdict", ""))
-            span.set(verdict=measured["verdict"], ended=result.get("ended"))
-        await self._store.put_model_check(ModelCheck(result_key(sha256), result, self._clock()))
+        async with self._exclusive(f"model-check:{sha256}"):  # another instance checking this file: waited for
+            known = await self._store.get_model_check(result_key(sha256))
+            if known is not None:  # checked meanwhile, by another instance
+                return known.result
+            log.info("model check started", extra={"model": version.name, "version": version.version,
+                                                   "file": sha256[:12]})
+            with telemetry.span("model_check", model=version.name, version=version.version) as span, \
+                    telemetry.timed(telemetry.MODEL_CHECK_DURATION) as measured:
+                measured["verdict"] = "error"
+                result = await self._run_checker(folder, model, sha256, version)
+                measured["verdict"] = str(result.get("verdict", ""))
+                span.set(verdict=measured["verdict"], ended=result.get("ended"))
+            await self._store.put_model_check(ModelCheck(result_key(sha256), result, self._clock()))
         return result
 
     async def _run_checker(self, folder: Path, model: Path, sha256: str, version: ModelVersion) -> dict[str, Any]:
