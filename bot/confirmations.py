@@ -159,6 +159,7 @@ async def released_after(lease: Lease, work: Coroutine[Any, Any, Reply]) -> Repl
     if not task.done():
         task.cancel()
         lease.abandon()
+        await asyncio.gather(task, return_exceptions=True)  # its end is collected here, never left unretrieved
         log.warning("confirmed work stopped: its lease was lost, so another instance finishes it",
                     extra={"lease": lease.name})
         return Reply(card=closed_card("Still being done", "The bot could not keep hold of this work, so another of "
