@@ -164,19 +164,26 @@ async def attempt(services: Services, name: str, *, ttl: timedelta | None = None
         await lease.release()
 
 
+async def _acquire_within(lease: Lease, wait_s: float, poll_s: float) -> bool:
+    """Tries for ``lease`` until ``wait_s`` has passed; True (and renewed from then on) once it holds it."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_s
+    while not await lease.acquire():
+        if loop.time() > deadline:
+            return False
+        await asyncio.sleep(poll_s)
+    lease.renew_in_background()
+    return True
+
+
 @asynccontextmanager
 async def held(services: Services, name: str, *, ttl: timedelta | None = None, wait_s: float = WAIT_S,
                poll_s: float = POLL_S) -> AsyncIterator[Lease]:
     """Holds the store's lease ``name`` for the block, waiting for it (see the module docstring)."""
     lease = Lease(services, name, ttl)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait_s
-    while not await lease.acquire():
-        if loop.time() > deadline:
-            raise ServiceUnavailable("Someone else's click on this is still being carried out.",
-                                     title="Busy", next_step="Try again in a minute.")
-        await asyncio.sleep(poll_s)
-    lease.renew_in_background()
+    if not await _acquire_within(lease, wait_s, poll_s):
+        raise ServiceUnavailable("Someone else's click on this is still being carried out.",
+                                 title="Busy", next_step="Try again in a minute.")
     try:
         yield lease
     finally:
@@ -190,16 +197,11 @@ async def preferably_held(services: Services, name: str, *, wait_s: float, poll_
     (False): for work that is only wasteful, never wrong, when done twice (a model check another instance is
     running, which the block then usually finds done)."""
     lease = Lease(services, name)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait_s
     got = False
     try:
-        while not (got := await lease.acquire()) and loop.time() < deadline:
-            await asyncio.sleep(poll_s)
+        got = await _acquire_within(lease, wait_s, poll_s)
     except Exception as exc:  # noqa: BLE001 (the store away: the work goes on without the lease)
         log.warning("lease not taken; going on without it", extra={"lease": name, "reason": type(exc).__name__})
-    if got:
-        lease.renew_in_background()
     try:
         yield got
     finally:

@@ -12,7 +12,6 @@ import asyncio
 import base64
 import json
 import logging
-import socket
 from types import SimpleNamespace
 
 import pytest
@@ -21,6 +20,7 @@ from aiohttp import web
 from cards import verbs
 from tests.azureml.conftest import services_of
 from tests.harness.cards import card_actions, card_texts
+from tests.harness.processes import free_port
 from tests.harness.teams import TeamsClient, where
 
 P = "College"
@@ -32,11 +32,6 @@ SECRET = "a-known-secret-for-this-test-only-0123456789"
 def text_of(card: dict) -> str:
     return " ".join(card_texts(card)).replace("\\", "")
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

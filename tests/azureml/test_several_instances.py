@@ -29,6 +29,7 @@ from bot.store.azblob_url import DEV_ACCOUNT_KEY
 from cards import verbs
 from tests.azurite_fixtures import ACCOUNT, CONNECTION_STRING
 from tests.harness.cards import card_actions, card_texts
+from tests.harness.connector import updates_of
 from tests.harness.people import person
 from tests.harness.processes import BotProcess, RoundRobin, free_port
 from tests.harness.teams import TeamsClient, where
@@ -304,7 +305,7 @@ def creates_of(control, since: int) -> list[dict]:
 
 
 def card_updates(connector, card_id: str) -> list[str]:
-    return [text_of(s.card) for s in connector.sent if s.kind == "update" and s.activity_id == card_id and s.cards]
+    return [text_of(card) for card in updates_of(connector, card_id)]
 
 
 async def test_work_in_flight_on_one_instance_is_not_taken_over_by_the_other(instances, connector, azureml_sandbox):

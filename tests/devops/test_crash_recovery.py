@@ -17,6 +17,7 @@ import pytest
 
 from cards import verbs
 from tests.harness.cards import card_actions, card_texts
+from tests.harness.connector import updates_of
 from tests.harness.people import person
 from tests.harness.processes import BotProcess
 from tests.harness.teams import TeamsClient
@@ -84,10 +85,6 @@ async def crash_during_confirm(bot_process, connector, devops_sandbox, command: 
 async def crash_during_create(bot_process, connector, devops_sandbox, name: str, hold: dict) -> tuple[str, int]:
     """`repo create <name>` through ``crash_during_confirm``."""
     return await crash_during_confirm(bot_process, connector, devops_sandbox, f"repo create {name}", hold)
-
-
-def updates_of(connector, card_id: str) -> list[dict]:
-    return [s.card for s in connector.sent if s.kind == "update" and s.activity_id == card_id and s.cards]
 
 
 async def audit_text(bot_process, connector) -> str:

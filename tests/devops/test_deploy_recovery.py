@@ -5,7 +5,8 @@ card follows the stage to the end."""
 from __future__ import annotations
 
 from tests.devops import test_crash_recovery
-from tests.devops.test_crash_recovery import crash_during_confirm, text_of, until, updates_of
+from tests.devops.test_crash_recovery import crash_during_confirm, text_of, until
+from tests.harness.connector import updates_of
 
 bot_process = test_crash_recovery.bot_process  # the bot as its own process, to be killed for real
 

@@ -7,13 +7,13 @@ import asyncio
 import base64
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import aiohttp
 
+from tests.harness.processes import free_port
 from tests.harness.teams import TeamsClient
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,11 +23,6 @@ STRAY_TEXTS = (f'team "https://alice:{STRAY}@github.com/x"', f"help https://bob:
                f"onboard https://alice:{STRAY}@evil.example/x", f"repo import https://github.com/a/b?token={STRAY}",
                f"whoami Bearer {STRAY}{STRAY}", f"frobnicate https://h/x?access_token={STRAY}")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def test_debug_logs_of_real_turns_hold_no_secret(tmp_path, connector, devops_sandbox):

@@ -132,3 +132,8 @@ def closed_port_url() -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+def updates_of(connector: ConnectorStandIn, card_id: str) -> list[dict]:
+    """The cards the bot put in place of the message ``card_id``, oldest first."""
+    return [s.card for s in connector.sent if s.kind == "update" and s.activity_id == card_id and s.cards]

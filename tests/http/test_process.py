@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +11,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.harness.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_PAT = "pat-value-that-must-not-appear-anywhere"
@@ -23,11 +24,6 @@ def run_app(env: dict[str, str], tmp_path: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=tmp_path, env={**base, **env},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.parametrize(("env", "expected"), [
